@@ -1,0 +1,94 @@
+"""How verified events and status reads change what the integration knows (pure functions)."""
+
+from __future__ import annotations
+
+from aioloqed import BatteryType, BoltState, BridgeStatus, Motion, parse_event
+from custom_components.loqed_bridge.data import LoqedData, apply_event, apply_status, is_lock_event
+
+MACS = {"mac_wifi": "aabbccddeeff", "mac_ble": "aabbccddef01"}
+
+
+def status(**fields: object) -> BridgeStatus:
+    data: dict[str, object] = {
+        "bolt_state": "night_lock",
+        "lock_online": 1,
+        "battery_percentage": 80,
+        "battery_type": "ALKALINE",
+        "wifi_strength": 50,
+        "ble_strength": 70,
+        "bridge_mac_wifi": "aabbccddeeff",
+    }
+    data.update(fields)
+    return BridgeStatus.from_dict(data)
+
+
+def test_going_to_state_starts_a_motion_and_marks_the_lock_online() -> None:
+    data = LoqedData(lock_online=False)
+    event = parse_event(
+        {**MACS, "event_type": "GO_TO_STATE_MANUAL_LOCK_REMOTE_LATCH", "key_local_id": 3}
+    )
+    assert is_lock_event(event)
+    after = apply_event(apply_status(data, status(), keep_lock=False), event)
+    assert after.lock.motion is Motion.UNLOCKING
+    assert after.lock.key_id == 3
+    assert after.lock_online is True
+    assert after.last_event is event
+
+
+def test_battery_event_with_a_level_sets_level_type_and_online() -> None:
+    event = parse_event({**MACS, "battery_type": "LITHIUM", "battery_percentage": 55})
+    assert not is_lock_event(event)
+    after = apply_event(LoqedData(lock_online=False), event)
+    assert after.battery_percentage == 55
+    assert after.battery_type is BatteryType.LITHIUM
+    assert after.lock_online is True
+
+
+def test_battery_event_without_a_level_keeps_the_old_level() -> None:
+    before = LoqedData(battery_percentage=70, lock_online=False)
+    after = apply_event(
+        before, parse_event({**MACS, "battery_type": "UNKNOWN", "battery_percentage": -1})
+    )
+    assert after.battery_percentage == 70
+    assert after.battery_type is BatteryType.UNKNOWN
+    assert after.lock_online is False
+
+
+def test_online_status_event_sets_link_and_signals() -> None:
+    offline = apply_event(
+        LoqedData(), parse_event({**MACS, "wifi_strength": 40, "ble_strength": -1})
+    )
+    assert offline.lock_online is False
+    assert offline.wifi_strength == 40
+    assert offline.ble_strength is None
+    online = apply_event(offline, parse_event({**MACS, "wifi_strength": 41, "ble_strength": 90}))
+    assert online.lock_online is True
+    assert online.ble_strength == 90
+
+
+def test_unknown_event_changes_only_the_last_event() -> None:
+    before = LoqedData(lock_online=True, battery_percentage=10)
+    event = parse_event({**MACS, "something": "else"})
+    after = apply_event(before, event)
+    assert after.last_event is event
+    assert (after.lock, after.lock_online, after.battery_percentage) == (
+        before.lock,
+        before.lock_online,
+        before.battery_percentage,
+    )
+
+
+def test_status_sets_everything_unless_a_fresher_event_owns_the_lock_state() -> None:
+    moving = apply_event(
+        LoqedData(),
+        parse_event({**MACS, "event_type": "STATE_CHANGED_OPEN", "key_local_id": 2}),
+    )
+    assert moving.lock.bolt_state is BoltState.OPEN
+    kept = apply_status(moving, status(bolt_state="day_lock"), keep_lock=True)
+    assert kept.lock.bolt_state is BoltState.OPEN
+    assert kept.battery_percentage == 80
+    taken = apply_status(moving, status(bolt_state="day_lock", lock_online=0), keep_lock=False)
+    assert taken.lock.bolt_state is BoltState.DAY_LOCK
+    assert taken.lock.key_id == 2  # who moved it last is kept
+    assert taken.lock_online is False
+    assert taken.status is not None

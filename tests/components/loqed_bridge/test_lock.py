@@ -1,0 +1,123 @@
+"""The lock entity as a user sees it: states, motions, who moved it, and its actions."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING
+
+from homeassistant.components.lock import LockEntityFeature
+from homeassistant.const import ATTR_ENTITY_ID, ATTR_SUPPORTED_FEATURES
+import pytest
+
+from custom_components.loqed_bridge.lock import changed_by
+from loqed_emulator import BoltState
+
+from . import make_entry, setup_integration, state_of
+
+if TYPE_CHECKING:
+    from homeassistant.core import HomeAssistant
+
+    from loqed_emulator import EmulatedBridge
+
+    from .conftest import BridgeFactory
+
+ENTITY = "lock.front_door"
+
+
+async def call(hass: HomeAssistant, service: str, entity_id: str = ENTITY) -> None:
+    await hass.services.async_call("lock", service, {ATTR_ENTITY_ID: entity_id}, blocking=True)
+
+
+@pytest.fixture
+async def slow_lock(
+    hass: HomeAssistant, make_emulator: BridgeFactory, ha_url: str
+) -> EmulatedBridge:
+    """A lock whose motor takes a moment, so that motions can be seen."""
+    bridge = await make_emulator(motor_time=0.3, relatch_time=0.3)
+    await setup_integration(hass, make_entry(bridge))
+    return bridge
+
+
+@pytest.mark.parametrize(
+    ("service", "moving", "final"),
+    [("unlock", "unlocking", "unlocked"), ("open", "opening", "unlocked")],
+)
+async def test_actions_show_the_motion_then_the_result(
+    hass: HomeAssistant, slow_lock: EmulatedBridge, service: str, moving: str, final: str
+) -> None:
+    seen: list[str] = []
+    hass.bus.async_listen(
+        "state_changed",
+        lambda event: seen.append(event.data["new_state"].state),
+    )
+    await call(hass, service)
+    # Returned as soon as the lock confirmed that it started.
+    assert state_of(hass, ENTITY).state == moving
+    await slow_lock.wait_settled()
+    await hass.async_block_till_done()
+    assert state_of(hass, ENTITY).state == final
+    assert state_of(hass, ENTITY).attributes["changed_by"] == (
+        "Key 1" if service == "unlock" else "automatic"
+    )
+    if service == "open":
+        assert "open" in seen
+
+
+async def test_lock_action_from_day_lock(
+    hass: HomeAssistant, make_emulator: BridgeFactory, ha_url: str
+) -> None:
+    bridge = await make_emulator(motor_time=0.3, bolt_state=BoltState.DAY_LOCK)
+    await setup_integration(hass, make_entry(bridge))
+    assert state_of(hass, ENTITY).state == "unlocked"
+    await call(hass, "lock")
+    assert state_of(hass, ENTITY).state == "locking"
+    await bridge.wait_settled()
+    await hass.async_block_till_done()
+    assert state_of(hass, ENTITY).state == "locked"
+
+
+async def test_the_motion_shows_while_the_command_is_on_its_way(
+    hass: HomeAssistant, make_emulator: BridgeFactory, ha_url: str
+) -> None:
+    bridge = await make_emulator(motor_time=0.2)
+    await setup_integration(hass, make_entry(bridge))
+    await bridge.set_faults(latency_ms=300)
+    task = hass.async_create_task(call(hass, "unlock"))
+    await asyncio.sleep(0.1)
+    assert state_of(hass, ENTITY).state == "unlocking"
+    await task
+    await bridge.wait_settled()
+    await hass.async_block_till_done()
+    assert state_of(hass, ENTITY).state == "unlocked"
+
+
+async def test_a_motor_stall_shows_jammed(
+    hass: HomeAssistant, emulator: EmulatedBridge, ha_url: str
+) -> None:
+    await setup_integration(hass, make_entry(emulator))
+    await emulator.set_faults(motor_stall_next=True)
+    await call(hass, "unlock")
+    await emulator.wait_settled()
+    await hass.async_block_till_done()
+    assert state_of(hass, ENTITY).state == "jammed"
+    # The next successful move clears it.
+    await call(hass, "lock")
+    await emulator.wait_settled()
+    await hass.async_block_till_done()
+    assert state_of(hass, ENTITY).state == "locked"
+
+
+async def test_unknown_bolt_state_is_an_unknown_state(
+    hass: HomeAssistant, make_emulator: BridgeFactory, ha_url: str
+) -> None:
+    bridge = await make_emulator(bolt_state=BoltState.UNKNOWN)
+    await setup_integration(hass, make_entry(bridge))
+    state = state_of(hass)
+    assert state.state == "unknown"
+    assert state.attributes[ATTR_SUPPORTED_FEATURES] == LockEntityFeature.OPEN
+
+
+def test_changed_by_names_the_key_or_the_source() -> None:
+    assert changed_by(3, "remote") == "Key 3"
+    assert changed_by(None, "manual") == "manual"
+    assert changed_by(None, None) is None
