@@ -140,15 +140,16 @@ class LoqedBridge:
 
     @classmethod
     def from_credentials(cls, credentials: LoqedCredentials, **kwargs: Any) -> Self:
-        """Build a client from validated credentials; ``kwargs`` set the other fields."""
-        return cls(
-            host=credentials.host,
-            port=credentials.port,
-            bridge_key=credentials.bridge_key,
-            lock_key=credentials.lock_key,
-            local_key_id=credentials.local_key_id,
-            **kwargs,
-        )
+        """Build a client from validated credentials; ``kwargs`` set or override other fields."""
+        fields: dict[str, Any] = {
+            "host": credentials.host,
+            "port": credentials.port,
+            "bridge_key": credentials.bridge_key,
+            "lock_key": credentials.lock_key,
+            "local_key_id": credentials.local_key_id,
+        }
+        fields.update(kwargs)
+        return cls(**fields)
 
     @property
     def base_url(self) -> str:

@@ -691,6 +691,14 @@ def test_from_credentials_copies_every_field_and_takes_options() -> None:
     assert (bridge.request_timeout, bridge.status_retries) == (3.0, 1)
 
 
+def test_from_credentials_lets_the_caller_override_the_address() -> None:
+    credentials = LoqedCredentials.from_values(
+        host="192.0.2.3", bridge_key=BRIDGE_KEY_B64, lock_key=LOCK_KEY_B64, local_key_id=7
+    )
+    bridge = LoqedBridge.from_credentials(credentials, host="127.0.0.1", port=8081)
+    assert (bridge.host, bridge.port, bridge.local_key_id) == ("127.0.0.1", 8081, 7)
+
+
 def test_transport_reason_is_short_and_has_no_url() -> None:
     assert transport_reason(ConnectionRefusedError(111, "x")) == "Connection refused"
     assert transport_reason(OSError(-2, "Name or service not known")) == (
