@@ -944,6 +944,8 @@ class _KeyCollector(ast.NodeVisitor):
             self.uses.append(_KeyUse(line, key, [("exceptions",)], "exception"))
             if not any(k.arg == "translation_domain" for k in node.keywords):
                 self.missing_domain.append(line)
+        elif name == "DeviceInfo":
+            self.uses.append(_KeyUse(line, key, [("device",)], "device name"))
         elif name.endswith("EntityDescription"):
             platform = _description_platform(name) or self.platform
             self.uses.append(_KeyUse(line, key, self._entity_places(platform), "entity"))

@@ -6,26 +6,50 @@ from typing import TYPE_CHECKING
 
 from homeassistant.const import CONF_HOST, CONF_PORT, Platform
 from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryError
-from homeassistant.helpers import issue_registry as ir
+from homeassistant.helpers.storage import Store
 
 from aioloqed import LoqedAuthenticationError, LoqedCredentials, LoqedCredentialsError
 
-from .commands import lock_key_issue_id
 from .const import (
+    CONF_API_TOKEN,
     CONF_BRIDGE_KEY,
     CONF_LOCAL_KEY_ID,
+    CONF_LOCK_ID,
     CONF_LOCK_KEY,
     DOMAIN,
-    ISSUE_HTTPS_CALLBACK_URL,
-    ISSUE_NO_CALLBACK_URL,
+    LOGGER,
 )
 from .coordinator import LoqedConfigEntry, LoqedCoordinator
+from .devices import async_migrate_devices, async_setup_devices, is_stale_device
+from .issues import async_clear_all_issues
 from .registration import async_remove_registration
+from .settings import STORE_VERSION, LockSettings, store_key
 
 if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
+    from homeassistant.helpers.device_registry import DeviceEntry
 
-PLATFORMS: list[Platform] = [Platform.LOCK]
+PLATFORMS: list[Platform] = [
+    Platform.BINARY_SENSOR,
+    Platform.BUTTON,
+    Platform.EVENT,
+    Platform.LOCK,
+    Platform.SENSOR,
+    Platform.SWITCH,
+]
+CURRENT_MINOR_VERSION = 2
+
+
+async def async_migrate_entry(hass: HomeAssistant, entry: LoqedConfigEntry) -> bool:
+    """1.1 to 1.2: the bridge became a device of its own beside the lock."""
+    if entry.version > 1:
+        # Written by a newer version of this integration: leave it alone.
+        return False
+    if entry.minor_version < CURRENT_MINOR_VERSION:
+        async_migrate_devices(hass, entry)
+        hass.config_entries.async_update_entry(entry, minor_version=CURRENT_MINOR_VERSION)
+        LOGGER.debug("Migrated '%s' to version 1.%d", entry.title, CURRENT_MINOR_VERSION)
+    return True
 
 
 async def async_setup_entry(hass: HomeAssistant, entry: LoqedConfigEntry) -> bool:
@@ -56,6 +80,15 @@ async def async_setup_entry(hass: HomeAssistant, entry: LoqedConfigEntry) -> boo
             translation_key="bridge_key_refused",
             translation_placeholders={"address": coordinator.bridge_address},
         ) from err
+    if (token := data.get(CONF_API_TOKEN)) and (lock_id := data.get(CONF_LOCK_ID)):
+        settings = LockSettings(hass, entry, token, lock_id)
+        await settings.async_load()
+        coordinator.settings = settings
+        if settings.may_read:
+            entry.async_create_background_task(
+                hass, settings.async_refresh(), name=f"{DOMAIN} {entry.title} lock settings"
+            )
+    async_setup_devices(hass, entry, coordinator.data.status)
     await hass.config_entries.async_forward_entry_setups(entry, PLATFORMS)
     entry.async_on_unload(entry.add_update_listener(_async_entry_updated))
     return True
@@ -76,11 +109,16 @@ async def async_unload_entry(hass: HomeAssistant, entry: LoqedConfigEntry) -> bo
 
 
 async def async_remove_entry(hass: HomeAssistant, entry: LoqedConfigEntry) -> None:
-    """Remove our registration from the bridge and our repair issues."""
+    """Remove our registration from the bridge, our repair issues and stored settings."""
     await async_remove_registration(hass, entry)
-    for issue_id in (
-        lock_key_issue_id(entry.entry_id),
-        f"{ISSUE_NO_CALLBACK_URL}_{entry.entry_id}",
-        f"{ISSUE_HTTPS_CALLBACK_URL}_{entry.entry_id}",
-    ):
-        ir.async_delete_issue(hass, DOMAIN, issue_id)
+    async_clear_all_issues(hass, entry.entry_id)
+    await Store[dict[str, object]](hass, STORE_VERSION, store_key(entry.entry_id)).async_remove()
+
+
+async def async_remove_config_entry_device(
+    hass: HomeAssistant,  # noqa: ARG001
+    entry: LoqedConfigEntry,
+    device: DeviceEntry,
+) -> bool:
+    """Let the user delete a device that is neither this entry's bridge nor its lock."""
+    return is_stale_device(entry, device)

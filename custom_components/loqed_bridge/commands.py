@@ -36,7 +36,9 @@ from .const import (
     ISSUE_LOCK_KEY,
     LOGGER,
     UNCONFIRMED_COMMANDS_FOR_REPAIR,
+    issue_id,
 )
+from .issues import async_clear_issue, async_raise_issue
 
 if TYPE_CHECKING:
     from .coordinator import LoqedCoordinator
@@ -59,7 +61,7 @@ ACTION_NAMES: Final[dict[LockAction, str]] = {
 
 def lock_key_issue_id(entry_id: str) -> str:
     """Repair issue id of the lock-key problem of one entry."""
-    return f"{ISSUE_LOCK_KEY}_{entry_id}"
+    return issue_id(ISSUE_LOCK_KEY, entry_id)
 
 
 class LoqedCommander:
@@ -82,6 +84,11 @@ class LoqedCommander:
         self.counters: Counter[str] = Counter()
         """Commands by outcome: ``push``, ``status``, ``unconfirmed``, ``not_sent``."""
 
+    @property
+    def pending(self) -> SentCommand | None:
+        """The command in flight, if any."""
+        return self._pending
+
     @callback
     def async_event(self, event: LoqedEvent) -> None:
         """Resolve the command in flight if this verified lock event confirms it."""
@@ -96,6 +103,28 @@ class LoqedCommander:
         """Send ``action`` and return once the lock confirms it; raise a translated error if not."""
         async with self._serial:
             await self._async_run(action)
+
+    async def async_relay(self) -> None:
+        """Send the experimental relay message (command type 89) once; nothing confirms it."""
+        coordinator = self._coordinator
+        placeholders = {"address": coordinator.bridge_address}
+        async with self._serial:
+            try:
+                await coordinator.bridge.send_relay()
+            except LoqedConnectionError as err:
+                raise HomeAssistantError(
+                    translation_domain=DOMAIN,
+                    translation_key="relay_not_sent",
+                    translation_placeholders=placeholders,
+                ) from err
+            except LoqedError as err:
+                raise HomeAssistantError(
+                    translation_domain=DOMAIN,
+                    translation_key="relay_failed",
+                    translation_placeholders=placeholders,
+                ) from err
+        self.counters["relay"] += 1
+        LOGGER.debug("%s: sent the experimental relay message", coordinator.name)
 
     async def _async_run(self, action: LockAction) -> None:
         coordinator = self._coordinator
@@ -231,9 +260,7 @@ class LoqedCommander:
         self.unconfirmed_in_a_row = 0
         self._issue_raised = False
         coordinator = self._coordinator
-        ir.async_delete_issue(
-            coordinator.hass, DOMAIN, lock_key_issue_id(coordinator.config_entry.entry_id)
-        )
+        async_clear_issue(coordinator.hass, coordinator.config_entry.entry_id, ISSUE_LOCK_KEY)
 
     def _raise_issue(self) -> None:
         coordinator = self._coordinator
@@ -245,13 +272,10 @@ class LoqedCommander:
                 "have been deleted in the LOQED app. Re-enter the keys to fix this",
                 entry.title,
             )
-        ir.async_create_issue(
+        async_raise_issue(
             coordinator.hass,
-            DOMAIN,
-            lock_key_issue_id(entry.entry_id),
-            is_fixable=True,
+            entry,
+            ISSUE_LOCK_KEY,
             severity=ir.IssueSeverity.ERROR,
-            translation_key=ISSUE_LOCK_KEY,
-            translation_placeholders={"entry_title": entry.title},
-            data={"entry_id": entry.entry_id},
+            fixable=True,
         )

@@ -21,9 +21,11 @@ from homeassistant.config_entries import (
 )
 from homeassistant.const import CONF_API_TOKEN, CONF_HOST, CONF_NAME, CONF_PORT, CONF_WEBHOOK_ID
 from homeassistant.core import callback
+from homeassistant.data_entry_flow import section
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.helpers.aiohttp_client import async_get_clientsession
 from homeassistant.helpers.selector import (
+    BooleanSelector,
     NumberSelector,
     NumberSelectorConfig,
     NumberSelectorMode,
@@ -54,18 +56,28 @@ from .const import (
     CONF_BRIDGE_KEY,
     CONF_BUILTIN_ENTRY,
     CONF_CALLBACK_URL,
+    CONF_CONNECTION,
+    CONF_FALLBACK_POLL_SECONDS,
+    CONF_HANDLE_OUTSIDE,
+    CONF_HEALTHY_POLL_MINUTES,
     CONF_INTEGRATION_INFORMATION,
+    CONF_KEEP_TOKEN,
+    CONF_KEY_NAMES,
     CONF_LOCAL_KEY_ID,
     CONF_LOCK,
     CONF_LOCK_ID,
     CONF_LOCK_KEY,
     CONF_TIMESTAMP_WINDOW,
-    DEFAULT_TIMESTAMP_WINDOW,
     DOMAIN,
     LOGGER,
+    MAX_FALLBACK_POLL_SECONDS,
+    MAX_HEALTHY_POLL_MINUTES,
     MAX_TIMESTAMP_WINDOW,
+    MIN_FALLBACK_POLL_SECONDS,
+    MIN_HEALTHY_POLL_MINUTES,
     MIN_TIMESTAMP_WINDOW,
 )
+from .options import KeyNamesError, LoqedOptions, format_key_names, parse_key_names
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -91,7 +103,12 @@ MANUAL_SCHEMA: Final = vol.Schema(
         vol.Required(CONF_LOCAL_KEY_ID): _KEY_ID,
     }
 )
-CLOUD_SCHEMA: Final = vol.Schema({vol.Required(CONF_API_TOKEN): _PASSWORD})
+CLOUD_SCHEMA: Final = vol.Schema(
+    {
+        vol.Required(CONF_API_TOKEN): _PASSWORD,
+        vol.Optional(CONF_KEEP_TOKEN, default=False): BooleanSelector(),
+    }
+)
 REAUTH_SCHEMA: Final = vol.Schema(
     {
         vol.Required(CONF_BRIDGE_KEY): _PASSWORD,
@@ -183,8 +200,12 @@ def _host_with_port(host: str, port: int) -> str:
     return shown if port == DEFAULT_PORT else f"{shown}:{port}"
 
 
-def _entry_data(credentials: LoqedCredentials, webhook_id: str, name: str) -> dict[str, Any]:
+def _entry_data(
+    credentials: LoqedCredentials, webhook_id: str, name: str, token: str | None = None
+) -> dict[str, Any]:
+    token_data = {CONF_API_TOKEN: token} if token else {}
     return {
+        **token_data,
         CONF_HOST: credentials.host,
         CONF_PORT: credentials.port,
         CONF_BRIDGE_KEY: credentials.bridge_key,
@@ -210,12 +231,13 @@ class LoqedBridgeConfigFlow(ConfigFlow, domain=DOMAIN):
     """Set up one LOQED bridge (and its lock)."""
 
     VERSION = 1
-    MINOR_VERSION = 1
+    MINOR_VERSION = 2
 
     def __init__(self) -> None:
         """Start with nothing discovered and no cloud answer."""
         self._discovered: tuple[str, int | None] | None = None
         self._cloud_token: str | None = None
+        self._keep_token = False
         self._cloud_locks: list[CloudLock] = []
 
     @staticmethod
@@ -247,7 +269,12 @@ class LoqedBridgeConfigFlow(ConfigFlow, domain=DOMAIN):
         raise FlowError("not_a_bridge")
 
     async def _async_create(
-        self, credentials: LoqedCredentials, *, name: str | None = None
+        self,
+        credentials: LoqedCredentials,
+        *,
+        name: str | None = None,
+        token: str | None = None,
+        options: Mapping[str, Any] | None = None,
     ) -> ConfigFlowResult:
         """Validate, then create the entry (or update the address of the known bridge)."""
         unique_id = await self._async_validate(credentials)
@@ -258,7 +285,8 @@ class LoqedBridgeConfigFlow(ConfigFlow, domain=DOMAIN):
         title = name or credentials.name or f"LOQED {unique_id[-6:].upper()}"
         return self.async_create_entry(
             title=title,
-            data=_entry_data(credentials, webhook.async_generate_id(), title),
+            data=_entry_data(credentials, webhook.async_generate_id(), title, token),
+            options=dict(options or {}),
         )
 
     def _form(
@@ -384,6 +412,7 @@ class LoqedBridgeConfigFlow(ConfigFlow, domain=DOMAIN):
         error: FlowError | None = None
         if user_input is not None:
             token = user_input[CONF_API_TOKEN].strip()
+            self._keep_token = bool(user_input.get(CONF_KEEP_TOKEN))
             try:
                 if token != self._cloud_token or not self._cloud_locks:
                     self._cloud_locks = await self._async_cloud_locks(token)
@@ -413,7 +442,14 @@ class LoqedBridgeConfigFlow(ConfigFlow, domain=DOMAIN):
             credentials = lock.credentials()
         except LoqedCredentialsError as err:
             raise FlowError("invalid_json", "base", _problem_placeholders(err)) from err
-        return await self._async_create(credentials, name=lock.name or None)
+        return await self._async_create(
+            credentials,
+            name=lock.name or None,
+            # Kept only when the user asked for the lock settings switches.
+            token=self._cloud_token if self._keep_token else None,
+            # The cloud knows whether "open" does more than unlock on this door.
+            options={CONF_HANDLE_OUTSIDE: not lock.supports_open},
+        )
 
     async def async_step_pick_lock(
         self, user_input: dict[str, Any] | None = None
@@ -583,48 +619,91 @@ def _paste_error(err: FlowError) -> FlowError:
     return err
 
 
+def _number(low: int, high: int, unit: str) -> NumberSelector:
+    return NumberSelector(
+        NumberSelectorConfig(
+            min=low, max=high, step=1, mode=NumberSelectorMode.BOX, unit_of_measurement=unit
+        )
+    )
+
+
+def _options_schema() -> vol.Schema:
+    """Build the options form (anew each time: suggested values are written into it)."""
+    return vol.Schema(
+        {
+            vol.Optional(CONF_KEY_NAMES): TextSelector(TextSelectorConfig(multiline=True)),
+            vol.Required(CONF_HANDLE_OUTSIDE): BooleanSelector(),
+            vol.Required(CONF_CONNECTION): section(
+                vol.Schema(
+                    {
+                        vol.Optional(CONF_CALLBACK_URL): TextSelector(
+                            TextSelectorConfig(type=TextSelectorType.URL)
+                        ),
+                        vol.Required(CONF_TIMESTAMP_WINDOW): _number(
+                            MIN_TIMESTAMP_WINDOW, MAX_TIMESTAMP_WINDOW, "s"
+                        ),
+                        vol.Required(CONF_HEALTHY_POLL_MINUTES): _number(
+                            MIN_HEALTHY_POLL_MINUTES, MAX_HEALTHY_POLL_MINUTES, "min"
+                        ),
+                        vol.Required(CONF_FALLBACK_POLL_SECONDS): _number(
+                            MIN_FALLBACK_POLL_SECONDS, MAX_FALLBACK_POLL_SECONDS, "s"
+                        ),
+                    }
+                ),
+                {"collapsed": True},
+            ),
+        }
+    )
+
+
+def _shown_options(options: LoqedOptions) -> dict[str, Any]:
+    return {
+        CONF_KEY_NAMES: format_key_names(options.key_names),
+        CONF_HANDLE_OUTSIDE: options.handle_outside,
+        CONF_CONNECTION: {
+            CONF_CALLBACK_URL: options.callback_url or "",
+            CONF_TIMESTAMP_WINDOW: options.timestamp_window,
+            CONF_HEALTHY_POLL_MINUTES: int(options.healthy_interval.total_seconds() // 60),
+            CONF_FALLBACK_POLL_SECONDS: int(options.fallback_interval.total_seconds()),
+        },
+    }
+
+
 class LoqedOptionsFlow(OptionsFlow):
-    """Callback URL override and the accepted webhook clock difference."""
+    """Key names, the door's handle, and how the bridge reaches Home Assistant."""
 
     async def async_step_init(self, user_input: dict[str, Any] | None = None) -> ConfigFlowResult:
         """Show and check the options."""
         errors: dict[str, str] = {}
-        options = self.config_entry.options
+        placeholders = {"line": "", "example": "3=Anna's phone"}
         if user_input is not None:
-            url = str(user_input.get(CONF_CALLBACK_URL) or "").strip()
+            connection = user_input[CONF_CONNECTION]
+            url = str(connection.get(CONF_CALLBACK_URL) or "").strip()
+            names: dict[int, str] = {}
+            try:
+                names = parse_key_names(str(user_input.get(CONF_KEY_NAMES) or ""))
+            except KeyNamesError as err:
+                errors[CONF_KEY_NAMES] = err.error
+                placeholders["line"] = str(err.line)
             if url and not _valid_callback_base(url):
-                errors[CONF_CALLBACK_URL] = "invalid_url"
-            else:
+                errors["base"] = "invalid_url"
+            if not errors:
                 new_options: dict[str, Any] = {
-                    CONF_TIMESTAMP_WINDOW: int(user_input[CONF_TIMESTAMP_WINDOW])
+                    CONF_KEY_NAMES: {str(key): name for key, name in names.items()},
+                    CONF_HANDLE_OUTSIDE: bool(user_input[CONF_HANDLE_OUTSIDE]),
+                    CONF_TIMESTAMP_WINDOW: int(connection[CONF_TIMESTAMP_WINDOW]),
+                    CONF_HEALTHY_POLL_MINUTES: int(connection[CONF_HEALTHY_POLL_MINUTES]),
+                    CONF_FALLBACK_POLL_SECONDS: int(connection[CONF_FALLBACK_POLL_SECONDS]),
                 }
                 if url:
                     new_options[CONF_CALLBACK_URL] = url.rstrip("/")
                 return self.async_create_entry(data=new_options)
-        schema = vol.Schema(
-            {
-                vol.Optional(CONF_CALLBACK_URL): TextSelector(
-                    TextSelectorConfig(type=TextSelectorType.URL)
-                ),
-                vol.Required(
-                    CONF_TIMESTAMP_WINDOW,
-                    default=options.get(CONF_TIMESTAMP_WINDOW, DEFAULT_TIMESTAMP_WINDOW),
-                ): NumberSelector(
-                    NumberSelectorConfig(
-                        min=MIN_TIMESTAMP_WINDOW,
-                        max=MAX_TIMESTAMP_WINDOW,
-                        step=1,
-                        mode=NumberSelectorMode.BOX,
-                        unit_of_measurement="s",
-                    )
-                ),
-            }
-        )
-        shown = user_input or {CONF_CALLBACK_URL: options.get(CONF_CALLBACK_URL, "")}
+        shown = user_input or _shown_options(LoqedOptions.from_mapping(self.config_entry.options))
         return self.async_show_form(
             step_id="init",
-            data_schema=self.add_suggested_values_to_schema(schema, shown),
+            data_schema=self.add_suggested_values_to_schema(_options_schema(), shown),
             errors=errors,
+            description_placeholders=placeholders,
         )
 
 

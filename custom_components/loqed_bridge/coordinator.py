@@ -1,9 +1,10 @@
 """The coordinator of one bridge: push first, status reads as the fallback.
 
 State comes from verified webhooks (``async_push_event``). ``/status`` is read at setup, rarely
-while push works, every 45 s while it does not, after unsigned webhooks (as a hint) and to check
-commands. The webhook registration on the bridge is reconciled at setup, every 10 minutes, and
-when a status read shows that the bridge rebooted or its webhook count changed.
+while push works, often while it does not (both intervals are options), after unsigned, replayed
+or late webhooks (as a hint) and to check commands. The webhook registration on the bridge is
+reconciled at setup, every 10 minutes, and when a status read shows that the bridge rebooted or
+its webhook count changed.
 """
 
 from __future__ import annotations
@@ -33,19 +34,21 @@ from aioloqed import (
 
 from .commands import LoqedCommander
 from .const import (
-    CONF_TIMESTAMP_WINDOW,
-    DEFAULT_TIMESTAMP_WINDOW,
+    CONF_LOCAL_KEY_ID,
     DOMAIN,
-    FALLBACK_POLL_INTERVAL,
-    HEALTHY_POLL_INTERVAL,
     HINT_FIRST_DELAY,
     HINT_SECOND_DELAY,
+    ISSUE_PUSH_UNHEALTHY,
     LOGGER,
+    OWN_KEY_NAME,
+    PUSH_ISSUE_AFTER,
     RECONCILE_INTERVAL,
     RECONCILE_MIN_SPACING,
     STATUS_LAG_GRACE,
 )
 from .data import LoqedData, apply_event, apply_status
+from .issues import async_clear_issue, async_raise_issue
+from .options import LoqedOptions
 from .push import PushReceiver
 from .registration import WebhookRegistrar
 
@@ -53,6 +56,8 @@ if TYPE_CHECKING:
     from datetime import datetime
 
     from aioloqed import LoqedCredentials
+
+    from .settings import LockSettings
 
 type LoqedConfigEntry = ConfigEntry[LoqedCoordinator]
 
@@ -69,12 +74,13 @@ class LoqedCoordinator(DataUpdateCoordinator[LoqedData]):
         self, hass: HomeAssistant, entry: LoqedConfigEntry, credentials: LoqedCredentials
     ) -> None:
         """Build the bridge client, the webhook receiver, the registrar and the commander."""
+        self.options = LoqedOptions.from_mapping(entry.options)
         super().__init__(
             hass,
             LOGGER,
             config_entry=entry,
             name=entry.title,
-            update_interval=FALLBACK_POLL_INTERVAL,
+            update_interval=self.options.fallback_interval,
             always_update=False,
         )
         self.bridge = LoqedBridge.from_credentials(
@@ -83,14 +89,16 @@ class LoqedCoordinator(DataUpdateCoordinator[LoqedData]):
         self.push = PushReceiver(
             self,
             WebhookVerifier(
-                credentials.bridge_key_bytes,
-                window=float(entry.options.get(CONF_TIMESTAMP_WINDOW, DEFAULT_TIMESTAMP_WINDOW)),
+                credentials.bridge_key_bytes, window=float(self.options.timestamp_window)
             ),
         )
         self.registrar = WebhookRegistrar(hass, entry, self.bridge)
         self.commander = LoqedCommander(self)
+        self.settings: LockSettings | None = None
+        """The cloud lock settings, when the entry keeps a personal access token."""
         self.data = LoqedData()
         self._last_lock_event: float | None = None
+        self._last_hint: float | None = None
         self._awaiting_push = False
         self._up_timestamp: int | None = None
         self._reconcile_lock = asyncio.Lock()
@@ -100,6 +108,8 @@ class LoqedCoordinator(DataUpdateCoordinator[LoqedData]):
         self._next_hint_start = 0.0
         self._unsub_periodic: CALLBACK_TYPE | None = None
         self._unsub_delayed_reconcile: CALLBACK_TYPE | None = None
+        self._healthy: bool | None = None
+        self._unhealthy_since: float | None = None
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -142,12 +152,27 @@ class LoqedCoordinator(DataUpdateCoordinator[LoqedData]):
 
     @callback
     def async_options_updated(self) -> None:
-        """Apply new options without a reload: the window now, the callback URL by reconcile."""
-        options = self.config_entry.options
-        self.push.verifier.window = float(
-            options.get(CONF_TIMESTAMP_WINDOW, DEFAULT_TIMESTAMP_WINDOW)
-        )
+        """Apply new options without a reload.
+
+        The window, poll intervals, key names and door capability at once; the callback URL by
+        a reconcile.
+        """
+        self.options = LoqedOptions.from_mapping(self.config_entry.options)
+        self.push.verifier.window = float(self.options.timestamp_window)
+        self.update_interval = None  # make the next line reschedule with the new interval
+        self.async_update_poll_interval()
+        self.async_update_listeners()
         self.async_schedule_reconcile()
+
+    def key_name(self, key_id: int | None) -> str | None:
+        """Name a key id from the options; our own key is "Home Assistant" by default."""
+        if key_id is None:
+            return None
+        if (name := self.options.key_names.get(key_id)) is not None:
+            return name
+        if key_id == self.config_entry.data.get(CONF_LOCAL_KEY_ID):
+            return OWN_KEY_NAME
+        return None
 
     # ------------------------------------------------------------------ polling
 
@@ -157,14 +182,14 @@ class LoqedCoordinator(DataUpdateCoordinator[LoqedData]):
         try:
             status = await self.bridge.status()
         except LoqedConnectionError as err:
-            self.update_interval = FALLBACK_POLL_INTERVAL
+            self.update_interval = self.options.fallback_interval
             raise UpdateFailed(
                 translation_domain=DOMAIN,
                 translation_key="bridge_unreachable",
                 translation_placeholders={"address": self.bridge_address},
             ) from err
         except LoqedError as err:
-            self.update_interval = FALLBACK_POLL_INTERVAL
+            self.update_interval = self.options.fallback_interval
             raise UpdateFailed(
                 translation_domain=DOMAIN,
                 translation_key="bridge_bad_answer",
@@ -172,24 +197,50 @@ class LoqedCoordinator(DataUpdateCoordinator[LoqedData]):
             ) from err
         expected = self.config_entry.unique_id
         if status.bridge_mac_wifi and expected and status.bridge_mac_wifi != expected:
-            self.update_interval = FALLBACK_POLL_INTERVAL
+            self.update_interval = self.options.fallback_interval
             raise UpdateFailed(
                 translation_domain=DOMAIN,
                 translation_key="wrong_bridge",
                 translation_placeholders={"address": self.bridge_address},
             )
         self._check_registration_hints(status)
+        # A hint (an unsigned, replayed or late webhook) after the last verified lock event
+        # says that the lock moved since: then the status is the better source, and a change
+        # it shows was reported (just not in a form we take as state).
+        hinted = (
+            self._last_hint is not None
+            and self._last_hint >= started - STATUS_LAG_GRACE
+            and (self._last_lock_event is None or self._last_hint > self._last_lock_event)
+        )
+        keep_lock = (
+            not hinted
+            and self._last_lock_event is not None
+            and self._last_lock_event >= started - STATUS_LAG_GRACE
+        )
+        data = apply_status(self.data, status, keep_lock=keep_lock, command=self.commander.pending)
+        if (
+            data.operation is not self.data.operation
+            and not hinted
+            and self.registrar.state.registered
+            and not self._awaiting_push
+        ):
+            # The lock moved and no webhook said so: push lost something.
+            LOGGER.debug("%s: a status read found a change no webhook reported", self.name)
+            self._awaiting_push = True
         self.update_interval = (
-            HEALTHY_POLL_INTERVAL if self.push_healthy else FALLBACK_POLL_INTERVAL
+            self.options.healthy_interval if self.push_healthy else self.options.fallback_interval
         )
-        keep_lock = self._last_lock_event is not None and (
-            self._last_lock_event >= started - STATUS_LAG_GRACE
-        )
-        return apply_status(self.data, status, keep_lock=keep_lock)
+        self._async_check_push_health()
+        return data
+
+    @property
+    def awaiting_push(self) -> bool:
+        """Something happened that no verified webhook reported; cleared by the next one."""
+        return self._awaiting_push
 
     @property
     def push_healthy(self) -> bool:
-        """Registered, signed webhooks arrive, and none went missing after a command."""
+        """Registered, the bridge signs, and no command or change went unreported by push."""
         return (
             self.registrar.state.registered
             and not self._awaiting_push
@@ -198,9 +249,11 @@ class LoqedCoordinator(DataUpdateCoordinator[LoqedData]):
 
     @callback
     def async_update_poll_interval(self) -> None:
-        """Poll rarely while push is healthy, every 45 s otherwise."""
+        """Poll rarely while push is healthy, often otherwise; follow push health."""
+        self._async_check_push_health()
         healthy = self.last_update_success and self.push_healthy
-        interval = HEALTHY_POLL_INTERVAL if healthy else FALLBACK_POLL_INTERVAL
+        options = self.options
+        interval = options.healthy_interval if healthy else options.fallback_interval
         if interval == self.update_interval:
             return
         LOGGER.debug(
@@ -212,6 +265,38 @@ class LoqedCoordinator(DataUpdateCoordinator[LoqedData]):
         self.update_interval = interval
         if self._unsub_refresh is not None:
             self._schedule_refresh()
+
+    @callback
+    def _async_check_push_health(self) -> None:
+        """Track how long push has been unhealthy; raise or clear the repair issue.
+
+        Not raised while another issue or log line already explains it: no usable callback URL
+        (its own issue), a bridge that does not sign its webhooks (push works as hints), or a
+        bridge that does not answer at all (its entities are unavailable).
+        """
+        healthy = self.push_healthy
+        if healthy is not self._healthy:
+            self._healthy = healthy
+            self.async_update_listeners()
+        state = self.registrar.state
+        explained = (
+            state.problem == "no_url" or self.push.signed is False or not self.last_update_success
+        )
+        entry = self.config_entry
+        if healthy or explained:
+            self._unhealthy_since = None
+            async_clear_issue(self.hass, entry.entry_id, ISSUE_PUSH_UNHEALTHY)
+            return
+        now = time.monotonic()
+        if self._unhealthy_since is None:
+            self._unhealthy_since = now
+        elif now - self._unhealthy_since >= PUSH_ISSUE_AFTER.total_seconds():
+            async_raise_issue(
+                self.hass,
+                entry,
+                ISSUE_PUSH_UNHEALTHY,
+                placeholders={"minutes": f"{PUSH_ISSUE_AFTER.total_seconds() // 60:.0f}"},
+            )
 
     # ------------------------------------------------------------------ push
 
@@ -236,6 +321,7 @@ class LoqedCoordinator(DataUpdateCoordinator[LoqedData]):
         Hints that arrive while reads are pending add nothing; pairs of reads start at least
         ``HINT_MIN_SPACING`` seconds apart, so a flood of webhooks cannot flood the bridge.
         """
+        self._last_hint = time.time()
         if self._hint_pending:
             return
         self._hint_pending = True
@@ -322,6 +408,7 @@ class LoqedCoordinator(DataUpdateCoordinator[LoqedData]):
 
     @callback
     def _async_periodic_reconcile(self, _now: datetime) -> None:
+        self._async_check_push_health()
         self.async_schedule_reconcile()
 
     @callback

@@ -6,18 +6,60 @@ Pure functions over a frozen dataclass: no I/O, no Home Assistant objects.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from enum import StrEnum
+from typing import Final
 
 from aioloqed import (
     BatteryEvent,
     BatteryType,
+    BoltState,
     BridgeStatus,
+    EventSource,
     GoingToStateEvent,
     LockState,
     LoqedEvent,
     OnlineStatusEvent,
+    SentCommand,
     StateReachedEvent,
     reduce_state,
 )
+
+
+class OperationType(StrEnum):
+    """Event types of the "Lock operation" event entity."""
+
+    LOCKED = "locked"
+    UNLOCKED = "unlocked"
+    OPENED = "opened"
+    JAMMED = "jammed"
+    LOCKING = "locking"
+    UNLOCKING = "unlocking"
+    OPENING = "opening"
+
+
+_REACHED: Final[dict[BoltState, OperationType]] = {
+    BoltState.NIGHT_LOCK: OperationType.LOCKED,
+    BoltState.DAY_LOCK: OperationType.UNLOCKED,
+    BoltState.OPEN: OperationType.OPENED,
+}
+_GOING: Final[dict[BoltState, OperationType]] = {
+    BoltState.NIGHT_LOCK: OperationType.LOCKING,
+    BoltState.DAY_LOCK: OperationType.UNLOCKING,
+    BoltState.OPEN: OperationType.OPENING,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class LockOperation:
+    """One operation of the lock, for the event entity: what, how and with which key."""
+
+    serial: int
+    """Counts up with every operation, so that each one is fired once."""
+    type: OperationType
+    source: EventSource
+    key_id: int | None
+    verified: bool
+    """Seen in a verified webhook; ``False`` when only a status read showed the change."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +77,34 @@ class LoqedData:
     ble_strength: int | None = None
     last_event: LoqedEvent | None = None
     """The last verified webhook event."""
+    operation: LockOperation | None = None
+    """The last lock operation (verified event, or a change only a status read showed)."""
+
+
+def _next_serial(data: LoqedData) -> int:
+    return data.operation.serial + 1 if data.operation is not None else 1
+
+
+def _operation(
+    data: LoqedData, event: GoingToStateEvent | StateReachedEvent, lock: LockState
+) -> LockOperation | None:
+    """Describe the operation of a verified lock event, with the reducer's key and source.
+
+    ``STATE_CHANGED_UNKNOWN`` (after a stall, reported as jammed already) is not an operation.
+    """
+    if isinstance(event, GoingToStateEvent):
+        kind = _GOING.get(event.target)
+    else:
+        kind = OperationType.JAMMED if event.motor_stall else _REACHED.get(event.state)
+    if kind is None:
+        return None
+    return LockOperation(
+        serial=_next_serial(data),
+        type=kind,
+        source=lock.source or EventSource.UNKNOWN,
+        key_id=lock.key_id,
+        verified=True,
+    )
 
 
 def is_lock_event(event: LoqedEvent) -> bool:
@@ -46,8 +116,13 @@ def apply_event(data: LoqedData, event: LoqedEvent) -> LoqedData:
     """Return the data after a verified webhook event."""
     if isinstance(event, GoingToStateEvent | StateReachedEvent):
         # The lock reports motions over Bluetooth, so it is online.
+        lock = reduce_state(data.lock, event)
         return replace(
-            data, lock=reduce_state(data.lock, event), lock_online=True, last_event=event
+            data,
+            lock=lock,
+            lock_online=True,
+            last_event=event,
+            operation=_operation(data, event, lock) or data.operation,
         )
     if isinstance(event, BatteryEvent):
         if event.battery_percentage is None:
@@ -72,16 +147,45 @@ def apply_event(data: LoqedData, event: LoqedEvent) -> LoqedData:
     return replace(data, last_event=event)
 
 
-def apply_status(data: LoqedData, status: BridgeStatus, *, keep_lock: bool) -> LoqedData:
+def apply_status(
+    data: LoqedData,
+    status: BridgeStatus,
+    *,
+    keep_lock: bool,
+    command: SentCommand | None = None,
+) -> LoqedData:
     """Return the data after a ``/status`` read.
 
     ``keep_lock``: a verified lock event arrived while (or shortly before) the status was read;
     the status lags the webhooks, so the event's lock state stays.
+
+    A bolt state that differs from a known earlier one is an operation nobody reported (a lost
+    or unsigned webhook, or a change while the bridge was out of reach): it is recorded with
+    source ``unknown``, or as our own remote command when ``command`` (in flight) explains it.
     """
     lock = data.lock if keep_lock else LockState.from_status(status, data.lock)
+    operation = data.operation
+    before = data.lock.bolt_state
+    if (
+        lock.bolt_state is not before
+        and before is not BoltState.UNKNOWN
+        and (kind := _REACHED.get(lock.bolt_state)) is not None
+    ):
+        if command is not None and command.target is lock.bolt_state:
+            lock = replace(lock, key_id=command.local_key_id, source=EventSource.REMOTE)
+        else:
+            lock = replace(lock, key_id=None, source=EventSource.UNKNOWN)
+        operation = LockOperation(
+            serial=_next_serial(data),
+            type=kind,
+            source=lock.source or EventSource.UNKNOWN,
+            key_id=lock.key_id,
+            verified=False,
+        )
     return replace(
         data,
         lock=lock,
+        operation=operation,
         status=status,
         lock_online=status.lock_online,
         battery_percentage=status.battery_percentage,

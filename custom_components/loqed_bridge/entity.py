@@ -1,41 +1,38 @@
-"""Base entity: one device per lock, unique ids from the bridge's MAC."""
+"""Base entity: unique ids from the bridge's MAC, on the lock device or the bridge device."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
-from homeassistant.helpers.device_registry import CONNECTION_NETWORK_MAC, DeviceInfo, format_mac
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
-from .const import CONFIGURATION_URL, DOMAIN, MANUFACTURER, MODEL
 from .coordinator import LoqedCoordinator
+from .devices import bridge_device_info, bridge_identifier, lock_device_info
 
 if TYPE_CHECKING:
     from homeassistant.helpers.entity import EntityDescription
 
-_MAC_DIGITS = 12
+type DeviceKind = Literal["lock", "bridge"]
 
 
 class LoqedEntity(CoordinatorEntity[LoqedCoordinator]):
-    """An entity of the lock behind one bridge."""
+    """An entity of the lock behind one bridge, or of the bridge itself."""
 
     _attr_has_entity_name = True
 
-    def __init__(self, coordinator: LoqedCoordinator, description: EntityDescription) -> None:
-        """Describe the entity and the lock device it belongs to."""
+    def __init__(
+        self,
+        coordinator: LoqedCoordinator,
+        description: EntityDescription,
+        device: DeviceKind = "lock",
+    ) -> None:
+        """Describe the entity and the device it belongs to."""
         super().__init__(coordinator)
         self.entity_description = description
         entry = coordinator.config_entry
-        device_id = entry.unique_id or entry.entry_id
-        self._attr_unique_id = f"{device_id}-{description.key}"
-        connections: set[tuple[str, str]] = set()
-        if len(device_id) == _MAC_DIGITS:
-            connections.add((CONNECTION_NETWORK_MAC, format_mac(device_id)))
-        self._attr_device_info = DeviceInfo(
-            identifiers={(DOMAIN, device_id)},
-            connections=connections,
-            name=entry.title,
-            manufacturer=MANUFACTURER,
-            model=MODEL,
-            configuration_url=CONFIGURATION_URL,
+        self._attr_unique_id = f"{bridge_identifier(entry)}-{description.key}"
+        self._attr_device_info = (
+            lock_device_info(entry)
+            if device == "lock"
+            else bridge_device_info(entry, coordinator.data.status)
         )

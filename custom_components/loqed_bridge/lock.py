@@ -31,17 +31,15 @@ async def async_setup_entry(
     async_add_entities([LoqedLock(entry.runtime_data, LOCK_DESCRIPTION)])
 
 
-def changed_by(key_id: int | None, source: str | None) -> str | None:
-    """Say who moved the lock last: ``Key 3``, or the source (``manual``, ``automatic``...)."""
+def changed_by(key_id: int | None, source: str | None, name: str | None = None) -> str | None:
+    """Say who moved the lock last: the key's name, ``Key 3``, or the source (``manual``...)."""
     if key_id is not None:
-        return f"Key {key_id}"
+        return name or f"Key {key_id}"
     return source
 
 
 class LoqedLock(LoqedEntity, LockEntity):
     """The LOQED Touch Smart Lock."""
-
-    _attr_supported_features = LockEntityFeature.OPEN
 
     def __init__(self, coordinator: LoqedCoordinator, description: LockEntityDescription) -> None:
         """Set the first state from the coordinator."""
@@ -59,8 +57,13 @@ class LoqedLock(LoqedEntity, LockEntity):
         super()._handle_coordinator_update()
 
     def _update_from_data(self) -> None:
-        lock = self.coordinator.data.lock
-        motion = self.coordinator.commander.motion or lock.motion
+        coordinator = self.coordinator
+        # On a door with a handle outside, "open" does nothing more than unlock.
+        self._attr_supported_features = (
+            LockEntityFeature(0) if coordinator.options.handle_outside else LockEntityFeature.OPEN
+        )
+        lock = coordinator.data.lock
+        motion = coordinator.commander.motion or lock.motion
         bolt = lock.bolt_state
         self._attr_is_locked = None if bolt is BoltState.UNKNOWN else bolt is BoltState.NIGHT_LOCK
         self._attr_is_open = bolt is BoltState.OPEN
@@ -69,7 +72,9 @@ class LoqedLock(LoqedEntity, LockEntity):
         self._attr_is_unlocking = motion is Motion.UNLOCKING
         self._attr_is_locking = motion is Motion.LOCKING
         self._attr_changed_by = changed_by(
-            lock.key_id, lock.source.value if lock.source is not None else None
+            lock.key_id,
+            lock.source.value if lock.source is not None else None,
+            coordinator.key_name(lock.key_id),
         )
 
     async def async_lock(self, **kwargs: Any) -> None:  # noqa: ARG002

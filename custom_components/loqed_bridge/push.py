@@ -6,7 +6,8 @@ reducer step, no executor jobs and no logging above debug level for accepted mes
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, deque
+import statistics
 import time
 from typing import TYPE_CHECKING, Final
 
@@ -22,15 +23,19 @@ from aioloqed import (
     WebhookVerifier,
 )
 
-from .const import DOMAIN, LOGGER
+from .const import DOMAIN, ISSUE_CLOCK_SKEW, LOGGER, STALE_WEBHOOKS_FOR_ISSUE
+from .issues import async_clear_issue, async_raise_issue
 
 if TYPE_CHECKING:
     from .coordinator import LoqedCoordinator
 
 VERIFIED: Final = "verified"
 UNVERIFIABLE: Final = "unverifiable"
+UNREADABLE: Final = "unreadable"
 SIGNED_MEMORY: Final = 600.0
 """Seconds after a verified webhook during which unsigned ones do not mark the bridge unsigned."""
+SKEW_SAMPLES: Final = 20
+"""How many recent clock differences the skew estimate is the median of."""
 
 _REJECT_EXPLANATIONS: Final[dict[RejectReason, str]] = {
     RejectReason.BAD_HASH: (
@@ -41,7 +46,6 @@ _REJECT_EXPLANATIONS: Final[dict[RejectReason, str]] = {
         "its timestamp is %.0f s away from this computer's clock (allowed: %.0f s); check that "
         "the clocks of Home Assistant and the bridge are right, or widen the window in the options"
     ),
-    RejectReason.REPLAY: "it was already received once (a replayed message)",
     RejectReason.TOO_LARGE: "its body is larger than a bridge ever sends",
     RejectReason.NOT_JSON: "its signed body is not a JSON object",
     RejectReason.BAD_HEADER: "its TIMESTAMP header is not a number",
@@ -63,7 +67,20 @@ class PushReceiver:
         """Bridge clock minus ours, from the last webhook with a valid signature."""
         self.last_verified: float | None = None
         """Unix time of the last verified webhook."""
+        self.last_received: float | None = None
+        """Unix time of the last webhook that was used (verified, or unsigned as a hint)."""
+        self.stale_in_a_row = 0
+        """Authentic webhooks outside the clock window since the last verified one."""
+        self._skews: deque[float] = deque(maxlen=SKEW_SAMPLES)
         self._logged: set[str] = set()
+
+    @property
+    def skew_estimate(self) -> float | None:
+        """Bridge clock minus ours (seconds): the median of the recent authentic webhooks.
+
+        It includes the delivery delay, which makes it a little negative on a healthy network.
+        """
+        return statistics.median(self._skews) if self._skews else None
 
     @callback
     def async_register(self, hass: HomeAssistant, webhook_id: str, name: str) -> None:
@@ -94,15 +111,29 @@ class PushReceiver:
         webhook_id: str,  # noqa: ARG002
         request: web.Request,
     ) -> web.Response:
-        """Verify one webhook and apply it; 200 for verified and unverifiable, 401 otherwise."""
-        body = await request.read()
+        """Verify one webhook and apply it.
+
+        Answers 200 for verified, unverifiable and replayed webhooks (the last two are hints),
+        401 for the other rejections, 413 for a body too large to read, 400 for one that cannot
+        be decoded.
+        """
+        body = await self._async_read(request)
+        if isinstance(body, web.Response):
+            return body
         now = time.time()
         result = self.verifier.verify(body, request.headers, now)
         if type(result) is VerifiedWebhook:
             self.counters[VERIFIED] += 1
             self.signed = True
             self.last_skew = result.skew
-            self.last_verified = now
+            self._skews.append(result.skew)
+            self.last_verified = self.last_received = now
+            if self.stale_in_a_row:
+                self.stale_in_a_row = 0
+                coordinator = self._coordinator
+                async_clear_issue(
+                    coordinator.hass, coordinator.config_entry.entry_id, ISSUE_CLOCK_SKEW
+                )
             self._coordinator.async_push_event(result.event, now)
             return web.Response()
         if type(result) is UnverifiableWebhook:
@@ -110,11 +141,59 @@ class PushReceiver:
             return web.Response()
         if TYPE_CHECKING:
             assert isinstance(result, RejectedWebhook)
+        if result.reason is RejectReason.REPLAY:
+            self._replayed()
+            return web.Response()
         self._rejected(result)
         return web.Response(status=401)
 
+    async def _async_read(self, request: web.Request) -> bytes | web.Response:
+        """Read the body, or answer why it cannot be read (without reading it when too large)."""
+        length = request.content_length
+        if length is not None and length > self.verifier.max_body_size:
+            # Never read what no bridge sends (Home Assistant would take up to 16 MiB); the
+            # server discards the rest.
+            return self._unreadable(RejectReason.TOO_LARGE.value, 413)
+        try:
+            return await request.read()
+        except web.HTTPRequestEntityTooLarge:
+            return self._unreadable(RejectReason.TOO_LARGE.value, 413)
+        except web.RequestPayloadError:
+            # A body that does not decompress (a bogus Content-Encoding).
+            return self._unreadable(UNREADABLE, 400)
+
+    def _unreadable(self, reason: str, status: int) -> web.Response:
+        """Refuse a body that cannot be read; counted, logged once, nothing changes."""
+        self.counters[reason] += 1
+        if reason not in self._logged:
+            self._logged.add(reason)
+            LOGGER.warning(
+                "Ignored a webhook for '%s': its body %s. Further webhooks rejected for this "
+                "reason are counted in the diagnostics, not logged",
+                self._coordinator.config_entry.title,
+                "is larger than a bridge ever sends"
+                if status == 413  # noqa: PLR2004
+                else "could not be read (bad Content-Encoding)",
+            )
+        return web.Response(status=status)
+
+    def _replayed(self) -> None:
+        """Take a byte-identical copy of an accepted webhook as a hint, never as state.
+
+        The bridge signs with whole seconds, so a genuine repeat of the same event within one
+        second (the same command twice, a quick knob turn back and forth) looks exactly like a
+        replay. Reading the status tells which it was.
+        """
+        self.counters[RejectReason.REPLAY.value] += 1
+        LOGGER.debug(
+            "%s: a webhook identical to an earlier one came in; reading the status",
+            self._coordinator.config_entry.title,
+        )
+        self._coordinator.async_hint()
+
     def _unverifiable(self, now: float) -> None:
         self.counters[UNVERIFIABLE] += 1
+        self.last_received = now
         if self.last_verified is None or now - self.last_verified > SIGNED_MEMORY:
             # Only unsigned webhooks lately: the bridge does not sign (any more).
             self.signed = False
@@ -126,12 +205,17 @@ class PushReceiver:
                 self._coordinator.config_entry.title,
             )
         self._coordinator.async_hint()
+        self._coordinator.async_update_listeners()
 
     def _rejected(self, result: RejectedWebhook) -> None:
         reason = result.reason
         self.counters[reason.value] += 1
         if result.skew is not None:
+            # Authentic (the hash matched) but outside the window: the clocks disagree, or the
+            # delivery took that long. Something happened at the lock: read the status.
             self.last_skew = result.skew
+            self._skews.append(result.skew)
+            self._stale(result.skew)
         if reason.value in self._logged:
             return
         self._logged.add(reason.value)
@@ -144,3 +228,18 @@ class PushReceiver:
             self._coordinator.config_entry.title,
             explanation,
         )
+
+    def _stale(self, skew: float) -> None:
+        coordinator = self._coordinator
+        self.stale_in_a_row += 1
+        if self.stale_in_a_row >= STALE_WEBHOOKS_FOR_ISSUE:
+            async_raise_issue(
+                coordinator.hass,
+                coordinator.config_entry,
+                ISSUE_CLOCK_SKEW,
+                placeholders={
+                    "skew": f"{abs(skew):.0f}",
+                    "window": f"{self.verifier.window:.0f}",
+                },
+            )
+        coordinator.async_hint()

@@ -7,7 +7,7 @@ Assistant leaves such stale copies); anything else belongs to someone else and i
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -29,16 +29,20 @@ from .const import (
     APP_WEBHOOKS_HINT,
     CONF_BRIDGE_KEY,
     CONF_CALLBACK_URL,
-    DOMAIN,
+    FOREIGN_WEBHOOKS_LIMIT,
+    ISSUE_FOREIGN_WEBHOOKS,
     ISSUE_HTTPS_CALLBACK_URL,
     ISSUE_NO_CALLBACK_URL,
     LOGGER,
 )
+from .issues import async_clear_issue, async_raise_issue
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
 
     from homeassistant.config_entries import ConfigEntry
+
+    from aioloqed import WebhookRegistration
 
 
 def webhook_path(webhook_id: str) -> str:
@@ -101,6 +105,29 @@ class RegistrationState:
     """Monotonic time of the last reconcile attempt."""
     https: bool = False
     """The callback URL is HTTPS."""
+    registrations: list[RegistrationSummary] = field(default_factory=list)
+    """What the last successful reconcile left on the bridge (ours and the others)."""
+
+
+@dataclass(frozen=True, slots=True)
+class RegistrationSummary:
+    """One registration on the bridge, for diagnostics (the URL is never kept)."""
+
+    id: int | None
+    """The bridge's id; ``None`` for ours when it was just created (the bridge assigns it)."""
+    ours: bool
+    triggers: int
+    https: bool = False
+
+    @classmethod
+    def of(cls, registration: WebhookRegistration, *, ours: bool) -> RegistrationSummary:
+        """Summarise ``registration``."""
+        return cls(
+            id=registration.id,
+            ours=ours,
+            triggers=int(registration.triggers),
+            https=registration.url.lower().startswith("https://"),
+        )
 
 
 class WebhookRegistrar:
@@ -155,6 +182,18 @@ class WebhookRegistrar:
         state.removed += len(plan.delete)
         state.created += int(plan.create)
         state.expected_count = len(plan.foreign) + 1
+        ours = (
+            [RegistrationSummary.of(plan.keep, ours=True)]
+            if plan.keep is not None
+            else [
+                RegistrationSummary(
+                    id=None, ours=True, triggers=int(WebhookTrigger.ALL), https=state.https
+                )
+            ]
+        )
+        foreign = [RegistrationSummary.of(r, ours=False) for r in plan.foreign]
+        state.registrations = [*sorted(foreign, key=lambda summary: summary.id or 0), *ours]
+        self._async_foreign_issue(len(plan.foreign))
         if plan.delete:
             LOGGER.debug(
                 "Removed %d stale webhook registration(s) of ours from %s",
@@ -186,36 +225,32 @@ class WebhookRegistrar:
         state.problem = problem
 
     @callback
+    def _async_foreign_issue(self, foreign: int) -> None:
+        """Many registrations of other parties delay every event: the bridge calls them in turn."""
+        if foreign > FOREIGN_WEBHOOKS_LIMIT:
+            async_raise_issue(
+                self._hass,
+                self._entry,
+                ISSUE_FOREIGN_WEBHOOKS,
+                placeholders={"count": str(foreign)},
+            )
+        else:
+            async_clear_issue(self._hass, self._entry.entry_id, ISSUE_FOREIGN_WEBHOOKS)
+
+    @callback
     def _async_url_issues(self, url: str | None, overridden: bool) -> None:  # noqa: FBT001
         entry = self._entry
-        placeholders = {"entry_title": entry.title}
-        no_url_id = f"{ISSUE_NO_CALLBACK_URL}_{entry.entry_id}"
-        https_id = f"{ISSUE_HTTPS_CALLBACK_URL}_{entry.entry_id}"
         if url is None:
-            ir.async_create_issue(
-                self._hass,
-                DOMAIN,
-                no_url_id,
-                is_fixable=False,
-                severity=ir.IssueSeverity.ERROR,
-                translation_key=ISSUE_NO_CALLBACK_URL,
-                translation_placeholders=placeholders,
+            async_raise_issue(
+                self._hass, entry, ISSUE_NO_CALLBACK_URL, severity=ir.IssueSeverity.ERROR
             )
         else:
-            ir.async_delete_issue(self._hass, DOMAIN, no_url_id)
+            async_clear_issue(self._hass, entry.entry_id, ISSUE_NO_CALLBACK_URL)
         self.state.https = url is not None and url.startswith("https://")
         if self.state.https and not overridden:
-            ir.async_create_issue(
-                self._hass,
-                DOMAIN,
-                https_id,
-                is_fixable=False,
-                severity=ir.IssueSeverity.WARNING,
-                translation_key=ISSUE_HTTPS_CALLBACK_URL,
-                translation_placeholders=placeholders,
-            )
+            async_raise_issue(self._hass, entry, ISSUE_HTTPS_CALLBACK_URL)
         else:
-            ir.async_delete_issue(self._hass, DOMAIN, https_id)
+            async_clear_issue(self._hass, entry.entry_id, ISSUE_HTTPS_CALLBACK_URL)
 
 
 async def async_remove_registration(hass: HomeAssistant, entry: ConfigEntry) -> None:

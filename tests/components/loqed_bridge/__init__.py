@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 import time
 from typing import TYPE_CHECKING, Any
+from unittest.mock import patch
 
 from homeassistant.const import CONF_HOST, CONF_NAME, CONF_PORT, CONF_WEBHOOK_ID
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
 from aioloqed import LoqedCredentials, webhook_body_hash
+from custom_components import loqed_bridge
 from custom_components.loqed_bridge.const import DOMAIN
 
 if TYPE_CHECKING:
@@ -18,6 +20,7 @@ if TYPE_CHECKING:
     from aiohttp import web
     from aiohttp.test_utils import TestClient
     from homeassistant.config_entries import ConfigEntry, ConfigEntryState, ConfigFlowResult
+    from homeassistant.const import Platform
     from homeassistant.core import HomeAssistant, State
     import voluptuous as vol
 
@@ -90,15 +93,19 @@ def make_entry(
         data=entry_data(bridge, webhook_id=webhook_id, **overrides),
         options=options or {},
         version=1,
-        minor_version=1,
+        minor_version=2,
     )
 
 
-async def setup_integration(hass: HomeAssistant, entry: MockConfigEntry) -> None:
-    """Add ``entry`` and set it up."""
+async def setup_integration(
+    hass: HomeAssistant, entry: MockConfigEntry, platforms: list[Platform] | None = None
+) -> None:
+    """Add ``entry`` and set it up (with only ``platforms``, when given)."""
     entry.add_to_hass(hass)
-    await hass.config_entries.async_setup(entry.entry_id)
-    await hass.async_block_till_done()
+    only = platforms if platforms is not None else loqed_bridge.PLATFORMS
+    with patch.object(loqed_bridge, "PLATFORMS", only):
+        await hass.config_entries.async_setup(entry.entry_id)
+        await hass.async_block_till_done()
 
 
 def signed(

@@ -2,22 +2,30 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+import functools
 from typing import TYPE_CHECKING, Any
+from unittest.mock import PropertyMock, patch
 
+from aiohttp.test_utils import TestServer
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core_config import async_process_ha_core_config
 from homeassistant.setup import async_setup_component
 import pytest
+from pytest_homeassistant_custom_component.syrupy import HomeAssistantSnapshotExtension
 
+from aioloqed import LoqedCloud
+from custom_components.loqed_bridge import config_flow, settings
 from loqed_emulator import EmulatedBridge, EmulatorConfig
 
 from . import entry_state, make_entry, setup_integration
+from .cloud import FakeCloud
 
 if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
     from pytest_homeassistant_custom_component.common import MockConfigEntry
     from pytest_homeassistant_custom_component.typing import ClientSessionGenerator
+    from syrupy.assertion import SnapshotAssertion
 
     from . import HaClient
 
@@ -80,3 +88,42 @@ async def init_integration(
     if entry_state(entry) is ConfigEntryState.LOADED:
         await hass.config_entries.async_unload(entry.entry_id)
         await hass.async_block_till_done()
+
+
+@pytest.fixture
+def enable_all_entities() -> Iterator[None]:
+    """Create entities that are disabled by default as enabled (for snapshots)."""
+    with patch(
+        "homeassistant.helpers.entity.Entity.entity_registry_enabled_default",
+        return_value=True,
+        new_callable=PropertyMock,
+    ):
+        yield
+
+
+FIXED_MAC = "c44f33a1b2c3"
+
+
+@pytest.fixture
+async def fixed_bridge(make_emulator: BridgeFactory) -> EmulatedBridge:
+    """A bridge whose identity is the same in every run (for snapshots)."""
+    return await make_emulator(mac_wifi=FIXED_MAC, lock_id="SnapshotLock00000001", seed=1)
+
+
+@pytest.fixture
+def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
+    """Home Assistant's snapshot format (ids and times left out), in ``snapshots/``."""
+    return snapshot.use_extension(HomeAssistantSnapshotExtension)
+
+
+@pytest.fixture
+async def cloud(monkeypatch: pytest.MonkeyPatch, socket_enabled: None) -> AsyncIterator[FakeCloud]:
+    """The LOQED cloud on loopback, used by the config flow and the lock settings."""
+    fake = FakeCloud()
+    server = TestServer(fake.app(), host="127.0.0.1")
+    await server.start_server()
+    local = functools.partial(LoqedCloud, base_url=str(server.make_url("")))
+    monkeypatch.setattr(config_flow, "LoqedCloud", local)
+    monkeypatch.setattr(settings, "LoqedCloud", local)
+    yield fake
+    await server.close()

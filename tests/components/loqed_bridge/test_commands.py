@@ -65,7 +65,7 @@ async def test_a_command_for_the_current_state_is_confirmed_by_the_lock_alone(
     await settle(hass, emulator)
     state = state_of(hass)
     assert state.state == "locked"
-    assert state.attributes["changed_by"] == "Key 1"
+    assert state.attributes["changed_by"] == "Home Assistant"  # our own key's default name
     assert init_integration.runtime_data.commander.counters["push"] == 1
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import functools
+from datetime import timedelta
 from ipaddress import ip_address
 import json
 from typing import TYPE_CHECKING, Any
@@ -11,15 +11,13 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 from homeassistant.config_entries import SOURCE_DHCP, SOURCE_USER, SOURCE_ZEROCONF, ConfigEntryState
 from homeassistant.const import CONF_HOST, CONF_NAME, CONF_PORT, CONF_WEBHOOK_ID
-from homeassistant.data_entry_flow import FlowResultType
-from homeassistant.helpers import issue_registry as ir
+from homeassistant.data_entry_flow import FlowResultType, InvalidData
+from homeassistant.helpers import entity_registry as er, issue_registry as ir
 from homeassistant.helpers.service_info.dhcp import DhcpServiceInfo
 from homeassistant.helpers.service_info.zeroconf import ZeroconfServiceInfo
 import pytest
 from pytest_homeassistant_custom_component.common import MockConfigEntry
 
-from aioloqed import LoqedCloud
-from custom_components.loqed_bridge import config_flow
 from custom_components.loqed_bridge.commands import lock_key_issue_id
 from custom_components.loqed_bridge.config_flow import mac_from_name
 from custom_components.loqed_bridge.const import DOMAIN
@@ -34,9 +32,10 @@ from . import (
     setup_integration,
     state_of,
 )
+from .cloud import FakeCloud, cloud_lock
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator, Callable
+    from collections.abc import AsyncIterator
 
     from homeassistant.config_entries import ConfigFlowResult
     from homeassistant.core import HomeAssistant
@@ -321,54 +320,6 @@ async def test_import_aborts_when_the_builtin_entry_goes_away(
 # ---------------------------------------------------------------------------- cloud
 
 
-def cloud_lock(bridge: EmulatedBridge, **changes: Any) -> dict[str, Any]:
-    information = bridge.integration_information
-    lock = {
-        "id": information["lock_id"],
-        "name": bridge.config.name,
-        "bolt_state": "night_lock",
-        "supported_lock_states": ["open", "day_lock", "night_lock"],
-        "bridge_ip": information["bridge_ip"],
-        "bridge_hostname": information["bridge_mdns_hostname"],
-        "local_id": information["lock_key_local_id"],
-        "key_secret": information["lock_key_key"],
-        "backend_key": information["backend_key"],
-        "bridge_key": information["bridge_key"],
-    }
-    lock.update(changes)
-    return lock
-
-
-class FakeCloud:
-    """The LOQED cloud's lock list on loopback; ``answer`` says what it returns."""
-
-    def __init__(self) -> None:
-        self.answer: Callable[[web.Request], web.Response] = lambda _: web.json_response(
-            {"data": []}
-        )
-        self.calls = 0
-        self.tokens: list[str] = []
-
-    async def handle(self, request: web.Request) -> web.Response:
-        self.calls += 1
-        self.tokens.append(request.headers.get("Authorization", ""))
-        return self.answer(request)
-
-
-@pytest.fixture
-async def cloud(monkeypatch: pytest.MonkeyPatch, socket_enabled: None) -> AsyncIterator[FakeCloud]:
-    fake = FakeCloud()
-    app = web.Application()
-    app.router.add_get("/api/locks/", fake.handle)
-    server = TestServer(app, host="127.0.0.1")
-    await server.start_server()
-    monkeypatch.setattr(
-        config_flow, "LoqedCloud", functools.partial(LoqedCloud, base_url=str(server.make_url("")))
-    )
-    yield fake
-    await server.close()
-
-
 async def test_cloud_recovers_from_every_error(
     hass: HomeAssistant, emulator: EmulatedBridge, cloud: FakeCloud, ha_url: str
 ) -> None:
@@ -410,7 +361,10 @@ async def test_cloud_recovers_from_every_error(
     assert cloud.calls == calls
     assert_created(result, emulator, title="Front door")
     assert cloud.tokens[-1] == "Bearer good-4"
+    assert "api_token" not in result["data"]  # forgotten: not asked to keep it
+    assert result["options"] == {"handle_outside": False}
     await hass.async_block_till_done()
+    assert cloud.calls == calls  # and never used again
 
 
 async def test_cloud_account_with_several_locks_picks_one(
@@ -419,10 +373,16 @@ async def test_cloud_account_with_several_locks_picks_one(
     front = await make_emulator(name="Front door")
     back = await make_emulator(name="Back door")
     cloud.answer = lambda _: web.json_response(
-        {"data": [cloud_lock(front), cloud_lock(back, name="")]}
+        {
+            "data": [
+                cloud_lock(front),
+                # A door with a handle outside: "open" only unlocks.
+                cloud_lock(back, name="", supported_lock_states=["day_lock", "night_lock"]),
+            ]
+        }
     )
     result = await start(hass, "cloud")
-    result = await submit(hass, result, {"api_token": "token"})
+    result = await submit(hass, result, {"api_token": "token", "keep_token": True})
     assert result["step_id"] == "pick_lock"
     options = schema_of(result).schema["lock"].config["options"]
     assert [option["label"] for option in options] == ["Front door", back.config.lock_id]
@@ -433,8 +393,16 @@ async def test_cloud_account_with_several_locks_picks_one(
     await back.set_bridge_down(down=False)
     result = await submit(hass, result, {"lock": back.config.lock_id})
     assert_created(result, back)
-    assert cloud.calls == 1
-    await hass.async_block_till_done()
+    # Kept for the lock settings, as asked; the door offers no "open".
+    assert result["data"]["api_token"] == "token"
+    assert result["options"] == {"handle_outside": True}
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert cloud.calls == 2  # the lock list, then the settings read once at setup
+    twist = er.async_get(hass).async_get_entity_id(
+        "switch", DOMAIN, f"{back.macs.wifi}-twist_assist"
+    )
+    assert twist is not None
+    assert state_of(hass, twist).state == "on"
 
 
 # ---------------------------------------------------------------------------- discovery
@@ -666,12 +634,111 @@ async def test_reconfigure_refuses_another_bridge(
 # ---------------------------------------------------------------------------- options
 
 
-async def test_options_set_the_callback_url_and_the_window(
+def options_input(
+    *,
+    key_names: str = "",
+    handle_outside: bool = False,
+    callback_url: str = "",
+    timestamp_window: float = 30,
+    healthy_poll_minutes: float = 60,
+    fallback_poll_seconds: float = 45,
+) -> dict[str, Any]:
+    """What the options form sends (number boxes give floats)."""
+    return {
+        "key_names": key_names,
+        "handle_outside": handle_outside,
+        "connection": {
+            "callback_url": callback_url,
+            "timestamp_window": timestamp_window,
+            "healthy_poll_minutes": healthy_poll_minutes,
+            "fallback_poll_seconds": fallback_poll_seconds,
+        },
+    }
+
+
+async def test_options_form_shows_what_is_set(
+    hass: HomeAssistant, emulator: EmulatedBridge, ha_url: str
+) -> None:
+    entry = make_entry(
+        emulator,
+        options={
+            "key_names": {"12": "Keypad", "3": "Anna's phone"},
+            "handle_outside": True,
+            "callback_url": "http://192.0.2.7:8123",
+            "timestamp_window": 500,  # from an older version: shown within the bounds
+        },
+    )
+    await setup_integration(hass, entry)
+    result = await hass.config_entries.options.async_init(entry.entry_id)
+    assert result["step_id"] == "init"
+    assert placeholders(result)["example"] == "3=Anna's phone"
+    schema = schema_of(result).schema
+    suggested = {str(key): (key.description or {}).get("suggested_value") for key in schema}
+    assert suggested == {
+        "key_names": "3=Anna's phone\n12=Keypad",
+        "handle_outside": True,
+        "connection": None,
+    }
+    connection = schema["connection"].schema.schema
+    assert {str(key): key.description["suggested_value"] for key in connection} == {
+        "callback_url": "http://192.0.2.7:8123",
+        "timestamp_window": 120,
+        "healthy_poll_minutes": 60,
+        "fallback_poll_seconds": 45,
+    }
+
+
+@pytest.mark.parametrize(
+    ("text", "error", "line"),
+    [
+        ("3=Anna\nnonsense", "key_names_format", "2"),
+        ("3=", "key_names_format", "1"),
+        ("=Anna", "key_names_format", "1"),
+        ("\n\n251=Too high", "key_names_id", "3"),
+        ("-1=Negative", "key_names_id", "1"),
+        ("three=Anna", "key_names_id", "1"),
+        (f"4={'x' * 41}", "key_names_too_long", "1"),
+        ("4=Anna\n 4 = Bob", "key_names_duplicate", "2"),
+    ],
+)
+async def test_options_explain_which_key_name_line_is_wrong(
+    hass: HomeAssistant, init_integration: MockConfigEntry, text: str, error: str, line: str
+) -> None:
+    result = await hass.config_entries.options.async_init(init_integration.entry_id)
+    result = await hass.config_entries.options.async_configure(
+        result["flow_id"], options_input(key_names=text)
+    )
+    assert result["type"] is FlowResultType.FORM
+    assert result["errors"] == {"key_names": error}
+    assert placeholders(result)["line"] == line
+    assert init_integration.options == {}
+
+
+async def test_options_refuse_numbers_out_of_bounds(
+    hass: HomeAssistant, init_integration: MockConfigEntry
+) -> None:
+    result = await hass.config_entries.options.async_init(init_integration.entry_id)
+    for field, value in (
+        ("timestamp_window", 9),
+        ("timestamp_window", 121),
+        ("healthy_poll_minutes", 9),
+        ("healthy_poll_minutes", 1441),
+        ("fallback_poll_seconds", 14),
+        ("fallback_poll_seconds", 601),
+    ):
+        data = options_input()
+        data["connection"][field] = value
+        with pytest.raises(InvalidData):
+            await hass.config_entries.options.async_configure(result["flow_id"], data)
+    assert init_integration.options == {}
+
+
+async def test_options_apply_without_a_reload(
     hass: HomeAssistant, emulator: EmulatedBridge, init_integration: MockConfigEntry, ha_url: str
 ) -> None:
     entry = init_integration
+    coordinator = entry.runtime_data
     result = await hass.config_entries.options.async_init(entry.entry_id)
-    assert result["step_id"] == "init"
     for bad in (
         "ftp://x",
         "http://",
@@ -681,29 +748,55 @@ async def test_options_set_the_callback_url_and_the_window(
         "http://a b",
     ):
         result = await hass.config_entries.options.async_configure(
-            result["flow_id"], {"callback_url": bad, "timestamp_window": 30}
+            result["flow_id"], options_input(callback_url=bad)
         )
-        assert result["errors"] == {"callback_url": "invalid_url"}, bad
+        assert result["errors"] == {"base": "invalid_url"}, bad
 
     # An address for Home Assistant that the bridge should call instead: the registration moves
-    # there without a reload.
+    # there without a reload; so do the window, the intervals, the names and the door.
     elsewhere = "http://127.0.0.1:9"
     result = await hass.config_entries.options.async_configure(
-        result["flow_id"], {"callback_url": f"{elsewhere}/", "timestamp_window": 90}
+        result["flow_id"],
+        options_input(
+            key_names="1=Hallway tablet\n\n 3 = Anna's   phone ",
+            handle_outside=True,
+            callback_url=f"{elsewhere}/",
+            timestamp_window=90,
+            healthy_poll_minutes=120,
+            fallback_poll_seconds=20,
+        ),
     )
     assert result["type"] is FlowResultType.CREATE_ENTRY
-    assert entry.options == {"callback_url": elsewhere, "timestamp_window": 90}
+    assert entry.options == {
+        "key_names": {"1": "Hallway tablet", "3": "Anna's phone"},
+        "handle_outside": True,
+        "callback_url": elsewhere,
+        "timestamp_window": 90,
+        "healthy_poll_minutes": 120,
+        "fallback_poll_seconds": 20,
+    }
     await hass.async_block_till_done(wait_background_tasks=True)
-    assert entry.runtime_data.push.verifier.window == 90
+    assert entry_state(entry) is ConfigEntryState.LOADED
+    assert entry.runtime_data is coordinator  # not reloaded
+    assert coordinator.push.verifier.window == 90
     assert [r.url for r in emulator.registry] == [f"{elsewhere}/api/webhook/{WEBHOOK_ID}"]
+    assert coordinator.update_interval == timedelta(minutes=120)
+    assert coordinator.options.fallback_interval == timedelta(seconds=20)
+    lock = state_of(hass, "lock.front_door")
+    assert lock.attributes["supported_features"] == 0  # no "open" on this door
 
     result = await hass.config_entries.options.async_init(entry.entry_id)
-    result = await hass.config_entries.options.async_configure(
-        result["flow_id"], {"callback_url": "", "timestamp_window": 30}
-    )
-    assert entry.options == {"timestamp_window": 30}
+    result = await hass.config_entries.options.async_configure(result["flow_id"], options_input())
+    assert entry.options == {
+        "key_names": {},
+        "handle_outside": False,
+        "timestamp_window": 30,
+        "healthy_poll_minutes": 60,
+        "fallback_poll_seconds": 45,
+    }
     await hass.async_block_till_done(wait_background_tasks=True)
     assert [r.url for r in emulator.registry] == [f"{ha_url}/api/webhook/{WEBHOOK_ID}"]
+    assert state_of(hass, "lock.front_door").attributes["supported_features"] == 1
     emulator.turn_knob(BoltState.DAY_LOCK)
     await emulator.wait_settled()
     await hass.async_block_till_done()

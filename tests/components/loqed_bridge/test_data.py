@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
-from aioloqed import BatteryType, BoltState, BridgeStatus, Motion, parse_event
-from custom_components.loqed_bridge.data import LoqedData, apply_event, apply_status, is_lock_event
+from aioloqed import BatteryType, BoltState, BridgeStatus, EventSource, Motion, parse_event
+from custom_components.loqed_bridge.data import (
+    LoqedData,
+    OperationType,
+    apply_event,
+    apply_status,
+    is_lock_event,
+)
 
 MACS = {"mac_wifi": "aabbccddeeff", "mac_ble": "aabbccddef01"}
 
@@ -89,6 +95,10 @@ def test_status_sets_everything_unless_a_fresher_event_owns_the_lock_state() -> 
     assert kept.battery_percentage == 80
     taken = apply_status(moving, status(bolt_state="day_lock", lock_online=0), keep_lock=False)
     assert taken.lock.bolt_state is BoltState.DAY_LOCK
-    assert taken.lock.key_id == 2  # who moved it last is kept
+    # Only the status saw the re-latch: who did it is not known.
+    assert taken.lock.key_id is None
+    assert taken.lock.source is EventSource.UNKNOWN
+    assert taken.operation is not None
+    assert (taken.operation.type, taken.operation.verified) == (OperationType.UNLOCKED, False)
     assert taken.lock_online is False
     assert taken.status is not None

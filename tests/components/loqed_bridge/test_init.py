@@ -211,6 +211,10 @@ async def test_three_bridges_side_by_side(
     await hass.async_block_till_done()
     states = [state_of(hass, entity_id) for entity_id in entity_ids]
     assert [state.state for state in states] == ["locked", "unlocked", "unlocked"]
-    assert [state.attributes.get("changed_by") for state in states] == [None, "Key 1", "manual"]
+    assert [state.attributes.get("changed_by") for state in states] == [
+        None,
+        "Home Assistant",
+        "manual",
+    ]
     assert bridges[1].lock.bolt_state.name == "DAY_LOCK"
     assert entries[1].runtime_data.commander.counters["push"] == 1

@@ -6,8 +6,11 @@ import asyncio
 from typing import TYPE_CHECKING
 
 from homeassistant.components.lock import LockEntityFeature
-from homeassistant.const import ATTR_ENTITY_ID, ATTR_SUPPORTED_FEATURES
+from homeassistant.const import ATTR_ENTITY_ID, ATTR_SUPPORTED_FEATURES, Platform
+from homeassistant.exceptions import HomeAssistantError
+from homeassistant.helpers import entity_registry as er
 import pytest
+from pytest_homeassistant_custom_component.common import snapshot_platform
 
 from custom_components.loqed_bridge.lock import changed_by
 from loqed_emulator import BoltState
@@ -16,6 +19,7 @@ from . import make_entry, setup_integration, state_of
 
 if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
+    from syrupy.assertion import SnapshotAssertion
 
     from loqed_emulator import EmulatedBridge
 
@@ -57,7 +61,7 @@ async def test_actions_show_the_motion_then_the_result(
     await hass.async_block_till_done()
     assert state_of(hass, ENTITY).state == final
     assert state_of(hass, ENTITY).attributes["changed_by"] == (
-        "Key 1" if service == "unlock" else "automatic"
+        "Home Assistant" if service == "unlock" else "automatic"
     )
     if service == "open":
         assert "open" in seen
@@ -121,3 +125,28 @@ def test_changed_by_names_the_key_or_the_source() -> None:
     assert changed_by(3, "remote") == "Key 3"
     assert changed_by(None, "manual") == "manual"
     assert changed_by(None, None) is None
+
+
+async def test_lock_snapshot(
+    hass: HomeAssistant, fixed_bridge: EmulatedBridge, ha_url: str, snapshot: SnapshotAssertion
+) -> None:
+    entry = make_entry(fixed_bridge)
+    await setup_integration(hass, entry, [Platform.LOCK])
+    await snapshot_platform(hass, er.async_get(hass), snapshot, entry.entry_id)
+
+
+async def test_a_door_with_a_handle_outside_offers_no_open(
+    hass: HomeAssistant, emulator: EmulatedBridge, ha_url: str
+) -> None:
+    await setup_integration(hass, make_entry(emulator, options={"handle_outside": True}))
+    assert state_of(hass).attributes[ATTR_SUPPORTED_FEATURES] == 0
+    with pytest.raises(HomeAssistantError):
+        await call(hass, "open")
+    assert emulator.status()["bolt_state"] == "night_lock"
+    await call(hass, "unlock")
+    assert state_of(hass).state in {"unlocking", "unlocked"}
+
+
+def test_changed_by_prefers_the_key_name() -> None:
+    assert changed_by(3, "remote", "Anna's phone") == "Anna's phone"
+    assert changed_by(None, "manual", "Anna's phone") == "manual"
