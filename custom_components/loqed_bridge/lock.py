@@ -54,6 +54,14 @@ class LoqedLock(LoqedEntity, LockEntity):
     @callback
     def _handle_coordinator_update(self) -> None:
         self._update_from_data()
+        coordinator = self.coordinator
+        if (
+            coordinator.data.lock.key_id != coordinator.bridge.local_key_id
+            and coordinator.commander.motion is None
+        ):
+            # Someone else moved the lock (at the door, another key): this change is not the
+            # result of the last action called on this entity, so do not credit it to that call.
+            self._context = None
         super()._handle_coordinator_update()
 
     def _update_from_data(self) -> None:

@@ -110,6 +110,8 @@ SENSORS: tuple[LoqedSensorDescription, ...] = (
         translation_key="last_push",
         device_class=SensorDeviceClass.TIMESTAMP,
         entity_category=EntityCategory.DIAGNOSTIC,
+        # It changes with every webhook; enabled, it would fill the logbook and the recorder.
+        entity_registry_enabled_default=False,
         device="bridge",
         value_fn=_last_push,
     ),

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from homeassistant.components.lock import LockEntityFeature
 from homeassistant.const import ATTR_ENTITY_ID, ATTR_SUPPORTED_FEATURES, Platform
+from homeassistant.core import Context
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import entity_registry as er
 import pytest
@@ -150,3 +151,28 @@ async def test_a_door_with_a_handle_outside_offers_no_open(
 def test_changed_by_prefers_the_key_name() -> None:
     assert changed_by(3, "remote", "Anna's phone") == "Anna's phone"
     assert changed_by(None, "manual", "Anna's phone") == "manual"
+
+
+async def test_a_change_at_the_door_is_not_credited_to_the_last_action(
+    hass: HomeAssistant, make_emulator: BridgeFactory, ha_url: str
+) -> None:
+    bridge = await make_emulator(motor_time=0.1, bolt_state=BoltState.DAY_LOCK)
+    await setup_integration(hass, make_entry(bridge))
+    action = Context()
+    await hass.services.async_call(
+        "lock", "lock", {ATTR_ENTITY_ID: ENTITY}, blocking=True, context=action
+    )
+    await bridge.wait_settled()
+    await hass.async_block_till_done()
+    locked = state_of(hass, ENTITY)
+    assert locked.state == "locked"
+    # Our own command's result belongs to the action that asked for it (the logbook says so).
+    assert locked.context.id == action.id
+    # Within seconds, someone turns the knob: that change is not the action's doing.
+    bridge.turn_knob(BoltState.DAY_LOCK)
+    await bridge.wait_settled()
+    await hass.async_block_till_done()
+    unlocked = state_of(hass, ENTITY)
+    assert unlocked.state == "unlocked"
+    assert unlocked.attributes["changed_by"] == "manual"
+    assert unlocked.context.id != action.id

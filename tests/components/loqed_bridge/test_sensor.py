@@ -43,6 +43,7 @@ async def test_signal_sensors_are_disabled_by_default(
     for entity_id in (
         "sensor.front_door_bluetooth_signal",
         "sensor.front_door_bridge_wi_fi_signal",
+        "sensor.front_door_bridge_last_push_received",
     ):
         entry = registry.async_get(entity_id)
         assert entry is not None
@@ -85,6 +86,7 @@ async def test_an_unknown_battery_type_and_old_dbm_signals_show_as_unknown(
 
 async def test_last_push_received_counts_verified_and_unsigned_webhooks(
     hass: HomeAssistant,
+    enable_all_entities: None,
     emulator: EmulatedBridge,
     init_integration: MockConfigEntry,
     ha_client: HaClient,
