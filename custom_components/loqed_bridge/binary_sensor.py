@@ -81,3 +81,6 @@ class LoqedBinarySensor(LoqedEntity, BinarySensorEntity):
     def is_on(self) -> bool | None:
         """The current value."""
         return self.entity_description.value_fn(self.coordinator)
+
+    def _shown(self) -> object | None:
+        return (self.is_on,)

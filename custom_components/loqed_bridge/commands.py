@@ -149,9 +149,13 @@ class LoqedCommander:
         # target only proves something if the lock was elsewhere.
         before = coordinator.data.lock.bolt_state
         self.motion = MOTIONS[action]
+        # Eager: the request is on its way before the state write below runs.
+        send = coordinator.hass.async_create_task(
+            self._async_send(action), f"{coordinator.name} command", eager_start=True
+        )
         coordinator.async_update_listeners()
         try:
-            await self._async_send(action)
+            await send
             confirmation = await self._async_wait(action, future, before)
         finally:
             self._last = (action, loop.time())

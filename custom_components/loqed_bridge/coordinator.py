@@ -301,13 +301,29 @@ class LoqedCoordinator(DataUpdateCoordinator[LoqedData]):
     # ------------------------------------------------------------------ push
 
     @callback
+    def async_update_listeners(self) -> None:
+        """Update the lock entity first: its state is what people wait for."""
+        listeners = list(self._listeners.values())
+        for update_callback, context in listeners:
+            if context == "lock":
+                update_callback()
+        for update_callback, context in listeners:
+            if context != "lock":
+                update_callback()
+
+    @callback
     def async_push_event(self, event: LoqedEvent, now: float) -> None:
         """Apply a verified webhook event (hot path)."""
         if isinstance(event, GoingToStateEvent | StateReachedEvent):
             self._last_lock_event = now
             self.commander.async_event(event)
         recovered = not self.last_update_success
-        self.async_set_updated_data(apply_event(self.data, event))
+        if recovered:
+            self.async_set_updated_data(apply_event(self.data, event))
+        else:
+            # Not async_set_updated_data: it would re-arm the poll timer on every event.
+            self.data = apply_event(self.data, event)
+            self.async_update_listeners()
         if self._awaiting_push or recovered:
             self._awaiting_push = False
             if recovered:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Literal
 
+from homeassistant.core import callback
 from homeassistant.helpers.update_coordinator import CoordinatorEntity
 
 from .coordinator import LoqedCoordinator
@@ -19,6 +20,21 @@ class LoqedEntity(CoordinatorEntity[LoqedCoordinator]):
     """An entity of the lock behind one bridge, or of the bridge itself."""
 
     _attr_has_entity_name = True
+    _written: object = None
+
+    def _shown(self) -> object | None:
+        """What this entity's state depends on; None: write on every update."""
+        return None
+
+    @callback
+    def _handle_coordinator_update(self) -> None:
+        shown = self._shown()
+        if shown is not None:
+            key = (self.available, shown)
+            if key == self._written:
+                return
+            self._written = key
+        super()._handle_coordinator_update()
 
     def __init__(
         self,
@@ -27,7 +43,7 @@ class LoqedEntity(CoordinatorEntity[LoqedCoordinator]):
         device: DeviceKind = "lock",
     ) -> None:
         """Describe the entity and the device it belongs to."""
-        super().__init__(coordinator)
+        super().__init__(coordinator, context=description.key)
         self.entity_description = description
         entry = coordinator.config_entry
         self._attr_unique_id = f"{bridge_identifier(entry)}-{description.key}"

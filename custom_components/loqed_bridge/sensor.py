@@ -141,3 +141,6 @@ class LoqedSensor(LoqedEntity, SensorEntity):
     def native_value(self) -> float | int | str | datetime | None:
         """The current value."""
         return self.entity_description.value_fn(self.coordinator)
+
+    def _shown(self) -> object | None:
+        return (self.native_value,)

@@ -208,3 +208,21 @@ async def test_a_bridge_key_refused_later_starts_reauth(
     assert [flow["context"]["source"] for flow in flows] == ["reauth"]
     assert init_integration.runtime_data.registrar.state.bridge_key_ok is False
     assert init_integration.runtime_data.update_interval == FALLBACK_POLL_INTERVAL
+
+
+async def test_a_lock_event_reaches_the_lock_first_and_leaves_unchanged_entities_alone(
+    hass: HomeAssistant, emulator: EmulatedBridge, init_integration: MockConfigEntry
+) -> None:
+    written: list[str] = []
+    hass.bus.async_listen("state_changed", lambda event: written.append(event.data["entity_id"]))
+    battery = state_of(hass, "sensor.front_door_battery")
+    emulator.turn_knob(BoltState.DAY_LOCK)
+    await emulator.wait_settled()
+    await hass.async_block_till_done()
+    assert state_of(hass, ENTITY).state == "unlocked"
+    # The state people wait for is written first; the operation event follows it.
+    assert written[0] == ENTITY
+    assert "event.front_door_lock_operation" in written
+    # Entities whose value did not change are not written again (not even "reported").
+    assert "sensor.front_door_battery" not in written
+    assert state_of(hass, "sensor.front_door_battery").last_reported == battery.last_reported
