@@ -182,6 +182,10 @@ def write_config_dir(
     )
     components = directory / "custom_components"
     components.mkdir(exist_ok=True)
+    # A regular package here takes precedence over the repository's namespace package of the
+    # same name (on sys.path through the venv), so the integrations linked below are the ones
+    # Home Assistant loads.
+    (components / "__init__.py").write_text("", encoding="utf-8")
     for source in custom_components:
         if not (source / "manifest.json").exists():
             raise HarnessError(f"{source} is not an integration (no manifest.json)")

@@ -23,7 +23,7 @@ class LoqedEntity(CoordinatorEntity[LoqedCoordinator]):
     _written: object = None
 
     def _shown(self) -> object | None:
-        """What this entity's state depends on; None: write on every update."""
+        """Return what this entity's state depends on (None: write on every update)."""
         return None
 
     @callback
