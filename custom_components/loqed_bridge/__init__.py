@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from homeassistant.const import CONF_HOST, CONF_PORT, Platform
+from homeassistant.const import CONF_HOST, CONF_PORT, CONF_WEBHOOK_ID, Platform
 from homeassistant.exceptions import ConfigEntryAuthFailed, ConfigEntryError
 from homeassistant.helpers.storage import Store
 
@@ -22,6 +22,7 @@ from .const import (
 from .coordinator import LoqedConfigEntry, LoqedCoordinator
 from .devices import async_migrate_devices, async_setup_devices, is_stale_device
 from .issues import async_clear_all_issues
+from .redact import async_redact_webhook_id
 from .registration import async_remove_registration
 from .settings import STORE_VERSION, LockSettings, store_key
 
@@ -55,6 +56,8 @@ async def async_migrate_entry(hass: HomeAssistant, entry: LoqedConfigEntry) -> b
 async def async_setup_entry(hass: HomeAssistant, entry: LoqedConfigEntry) -> bool:
     """Read the bridge, start push, add the entities."""
     data = entry.data
+    # Before anything can log it (the bridge may call while the entry is still starting).
+    async_redact_webhook_id(hass, str(data[CONF_WEBHOOK_ID]))
     try:
         credentials = LoqedCredentials(
             host=data[CONF_HOST],

@@ -77,7 +77,8 @@ class LoqedCommander:
         """The motion of the command in flight, shown until the lock reports its own."""
         self.unconfirmed_in_a_row = 0
         self._issue_raised = False
-        self._last: tuple[LockAction, float] | None = None
+        self._finished: dict[LockAction, float] = {}
+        """When the last command of each action finished (loop time)."""
         self.confirm_timeout = COMMAND_CONFIRM_TIMEOUT
         self.repeat_spacing = REPEAT_SPACING
         self.status_poll = COMMAND_STATUS_POLL
@@ -112,6 +113,7 @@ class LoqedCommander:
             try:
                 await coordinator.bridge.send_relay()
             except LoqedConnectionError as err:
+                coordinator.async_bridge_unreachable()
                 raise HomeAssistantError(
                     translation_domain=DOMAIN,
                     translation_key="relay_not_sent",
@@ -130,13 +132,12 @@ class LoqedCommander:
         coordinator = self._coordinator
         bridge = coordinator.bridge
         loop = coordinator.hass.loop
-        # The bridge signs with whole seconds: the lock's answer to a repeated command in the same
-        # second would be byte-identical to the last one, which is a replay to us.
-        if (
-            self._last is not None
-            and self._last[0] is action
-            and (wait := self._last[1] + self.repeat_spacing - loop.time()) > 0
-        ):
+        # The bridge signs with whole seconds: the lock's answer to the same command within the
+        # same second (right after itself, or with others in between: lock, unlock, lock) would
+        # be byte-identical to the last one, which is a replay to us.
+        if (previous := self._finished.get(action)) is not None and (
+            wait := previous + self.repeat_spacing - loop.time()
+        ) > 0:
             await asyncio.sleep(wait)
         future: asyncio.Future[None] = loop.create_future()
         # Registered before sending: on a fast network the lock's webhook can arrive before the
@@ -158,7 +159,7 @@ class LoqedCommander:
             await send
             confirmation = await self._async_wait(action, future, before)
         finally:
-            self._last = (action, loop.time())
+            self._finished[action] = loop.time()
             self._pending = None
             self._confirmed = None
             self.motion = None
@@ -184,6 +185,9 @@ class LoqedCommander:
             ) from err
         except LoqedConnectionError as err:
             self.counters["not_sent"] += 1
+            # The bridge is gone: show it now (unavailable, polled often) rather than at the
+            # next status read, which may be minutes away while push is healthy.
+            coordinator.async_bridge_unreachable()
             raise HomeAssistantError(
                 translation_domain=DOMAIN,
                 translation_key="command_not_sent",

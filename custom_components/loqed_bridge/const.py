@@ -41,29 +41,53 @@ DEFAULT_TIMESTAMP_WINDOW: Final = 30
 MIN_TIMESTAMP_WINDOW: Final = 10
 MAX_TIMESTAMP_WINDOW: Final = 120
 
-HEALTHY_POLL_INTERVAL: Final = timedelta(minutes=60)
-"""Status read interval while push works: LOQED asks integrators to read /status rarely."""
+HEALTHY_POLL_INTERVAL: Final = timedelta(minutes=10)
+"""Status read interval while push works.
+
+Webhooks can be lost without anything noticing (a restarted router, a full bridge queue): this
+read bounds how long the state can then be wrong, and it also shows whether the registration
+needs a check (``webhooks_number``, ``up_timestamp``). With the webhook-list check every
+``RECONCILE_INTERVAL`` that is 6 + 2 = 8 bridge requests an hour; LOQED asks integrations to
+read the bridge rarely.
+"""
 FALLBACK_POLL_INTERVAL: Final = timedelta(seconds=45)
 """Status read interval while push does not work (or the bridge is unreachable)."""
-MIN_HEALTHY_POLL_MINUTES: Final = 10
-MAX_HEALTHY_POLL_MINUTES: Final = 1440
+MIN_HEALTHY_POLL_MINUTES: Final = 5
+MAX_HEALTHY_POLL_MINUTES: Final = 60
 MIN_FALLBACK_POLL_SECONDS: Final = 15
-MAX_FALLBACK_POLL_SECONDS: Final = 600
+MAX_FALLBACK_POLL_SECONDS: Final = 300
+"""At most the shortest healthy interval: the fallback never polls less often than healthy."""
 
 MAX_KEY_NAME_LENGTH: Final = 40
 OWN_KEY_NAME: Final = "Home Assistant"
 """Name of the entry's own key id unless the options name it otherwise."""
-RECONCILE_INTERVAL: Final = timedelta(minutes=10)
-"""How often the bridge's webhook registrations are checked."""
+RECONCILE_INTERVAL: Final = timedelta(minutes=30)
+"""How often the bridge's webhook list is checked as a safety net.
+
+The status reads (every ``HEALTHY_POLL_INTERVAL`` or more often) trigger a check as soon as
+they show a reboot or another webhook count, so this timer only catches what they cannot see
+(our registration replaced by another one with the same count).
+"""
 RECONCILE_MIN_SPACING: Final = 60.0
 """Seconds between two reconciles that a status read triggered."""
 
 STATUS_LAG_GRACE: Final = 20.0
 """Seconds after a verified lock event during which /status is not trusted over it."""
+MOTION_TIMEOUT: Final = 20.0
+"""Seconds a motion (locking, unlocking, opening) may be shown without the state that ends it.
+
+A real motor needs up to about 16 s after the command. After this the status is read and its
+bolt state is taken, whatever verified event came last: a motion is never shown for longer.
+"""
 HINT_FIRST_DELAY: Final = 0.5
-"""Seconds from an unverifiable webhook to the status read it triggers (collects bursts)."""
-HINT_SECOND_DELAY: Final = 4.0
+"""Seconds from a hint (an unsigned, repeated or late webhook) to the status read it triggers."""
+HINT_SECOND_DELAY: Final = 3.0
 """Seconds from that read to a second one (the bridge updates /status after its webhooks)."""
+HINT_MIN_SPACING: Final = 1.0
+"""Seconds between the starts of two status reads that hints trigger (or any read before them)."""
+HINT_READ_BUDGET: Final = 30
+"""Status reads hints may trigger per ``HINT_BUDGET_PERIOD``; further hints wait for the budget."""
+HINT_BUDGET_PERIOD: Final = 600.0
 
 COMMAND_CONFIRM_TIMEOUT: Final = 10.0
 """Seconds the lock has to confirm a command (GO_TO_STATE_* with our key id)."""

@@ -1,17 +1,17 @@
 """The coordinator of one bridge: push first, status reads as the fallback.
 
-State comes from verified webhooks (``async_push_event``). ``/status`` is read at setup, rarely
-while push works, often while it does not (both intervals are options), after unsigned, replayed
-or late webhooks (as a hint) and to check commands. The webhook registration on the bridge is
-reconciled at setup, every 10 minutes, and when a status read shows that the bridge rebooted or
-its webhook count changed.
+State comes from verified webhooks (``async_push_event``). ``/status`` is read at setup, every
+10 minutes while push works, often while it does not (both intervals are options), after
+unsigned, replayed or late webhooks (as a hint, rate-limited), when a motion is shown for too
+long, and to check commands. The webhook registration on the bridge is reconciled at setup, every
+30 minutes, and when a status read shows that the bridge rebooted or its webhook count changed.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import CONF_WEBHOOK_ID
@@ -36,10 +36,9 @@ from .commands import LoqedCommander
 from .const import (
     CONF_LOCAL_KEY_ID,
     DOMAIN,
-    HINT_FIRST_DELAY,
-    HINT_SECOND_DELAY,
     ISSUE_PUSH_UNHEALTHY,
     LOGGER,
+    MOTION_TIMEOUT,
     OWN_KEY_NAME,
     PUSH_ISSUE_AFTER,
     RECONCILE_INTERVAL,
@@ -47,6 +46,7 @@ from .const import (
     STATUS_LAG_GRACE,
 )
 from .data import LoqedData, apply_event, apply_status
+from .hints import HintReads
 from .issues import async_clear_issue, async_raise_issue
 from .options import LoqedOptions
 from .push import PushReceiver
@@ -60,9 +60,6 @@ if TYPE_CHECKING:
     from .settings import LockSettings
 
 type LoqedConfigEntry = ConfigEntry[LoqedCoordinator]
-
-HINT_MIN_SPACING: Final = 10.0
-"""Seconds between the starts of two hint-triggered pairs of status reads."""
 
 
 class LoqedCoordinator(DataUpdateCoordinator[LoqedData]):
@@ -103,9 +100,12 @@ class LoqedCoordinator(DataUpdateCoordinator[LoqedData]):
         self._up_timestamp: int | None = None
         self._reconcile_lock = asyncio.Lock()
         self._last_triggered_reconcile = -RECONCILE_MIN_SPACING
+        self.hints = HintReads()
+        """The status reads that unsigned, repeated or late webhooks asked for."""
         self._hint_unsub: CALLBACK_TYPE | None = None
-        self._hint_pending = False
-        self._next_hint_start = 0.0
+        self._hint_due: float | None = None
+        self._motion_unsub: CALLBACK_TYPE | None = None
+        self._status_over_motion = False
         self._unsub_periodic: CALLBACK_TYPE | None = None
         self._unsub_delayed_reconcile: CALLBACK_TYPE | None = None
         self._healthy: bool | None = None
@@ -144,11 +144,12 @@ class LoqedCoordinator(DataUpdateCoordinator[LoqedData]):
         if self._unsub_periodic is not None:
             self._unsub_periodic()
             self._unsub_periodic = None
-        for unsub in (self._hint_unsub, self._unsub_delayed_reconcile):
+        for unsub in (self._hint_unsub, self._unsub_delayed_reconcile, self._motion_unsub):
             if unsub is not None:
                 unsub()
-        self._hint_unsub = self._unsub_delayed_reconcile = None
-        self._hint_pending = False
+        self._hint_unsub = self._unsub_delayed_reconcile = self._motion_unsub = None
+        self._hint_due = None
+        self.hints.clear()
 
     @callback
     def async_options_updated(self) -> None:
@@ -176,18 +177,23 @@ class LoqedCoordinator(DataUpdateCoordinator[LoqedData]):
 
     # ------------------------------------------------------------------ polling
 
+    def _unreachable(self) -> UpdateFailed:
+        return UpdateFailed(
+            translation_domain=DOMAIN,
+            translation_key="bridge_unreachable",
+            translation_placeholders={"address": self.bridge_address},
+        )
+
     async def _async_update_data(self) -> LoqedData:
         """Read ``/status``; a fresher verified webhook wins over it (the status lags)."""
         started = time.time()
+        self.hints.read_started(time.monotonic(), hint=False)
+        self._async_schedule_hint_read()
         try:
             status = await self.bridge.status()
         except LoqedConnectionError as err:
             self.update_interval = self.options.fallback_interval
-            raise UpdateFailed(
-                translation_domain=DOMAIN,
-                translation_key="bridge_unreachable",
-                translation_placeholders={"address": self.bridge_address},
-            ) from err
+            raise self._unreachable() from err
         except LoqedError as err:
             self.update_interval = self.options.fallback_interval
             raise UpdateFailed(
@@ -207,31 +213,53 @@ class LoqedCoordinator(DataUpdateCoordinator[LoqedData]):
         # A hint (an unsigned, replayed or late webhook) after the last verified lock event
         # says that the lock moved since: then the status is the better source, and a change
         # it shows was reported (just not in a form we take as state).
-        hinted = (
-            self._last_hint is not None
-            and self._last_hint >= started - STATUS_LAG_GRACE
-            and (self._last_lock_event is None or self._last_hint > self._last_lock_event)
-        )
+        hinted = self._after_last_lock_event(self._last_hint, started)
+        # A motion shown for too long: its end was lost, the status says where the lock is.
+        overdue, self._status_over_motion = self._status_over_motion, False
         keep_lock = (
             not hinted
+            and not overdue
             and self._last_lock_event is not None
             and self._last_lock_event >= started - STATUS_LAG_GRACE
         )
         data = apply_status(self.data, status, keep_lock=keep_lock, command=self.commander.pending)
-        if (
-            data.operation is not self.data.operation
-            and not hinted
-            and self.registrar.state.registered
-            and not self._awaiting_push
-        ):
+        changed = data.operation is not self.data.operation
+        if changed and hinted:
+            if self.push.signed is not False and self._after_last_lock_event(
+                self.push.last_unsigned, started
+            ):
+                # The lock moved, and only an unsigned webhook said so: the bridge does not
+                # sign. (An unsigned webhook alone proves nothing: anyone can send one.)
+                self.push.async_bridge_unsigned()
+        elif changed and self.registrar.state.registered and not self._awaiting_push:
             # The lock moved and no webhook said so: push lost something.
             LOGGER.debug("%s: a status read found a change no webhook reported", self.name)
             self._awaiting_push = True
         self.update_interval = (
             self.options.healthy_interval if self.push_healthy else self.options.fallback_interval
         )
+        if data.lock.motion is None:
+            self._async_cancel_motion_watch()
         self._async_check_push_health()
         return data
+
+    def _after_last_lock_event(self, moment: float | None, started: float) -> bool:
+        """Whether ``moment`` (a webhook's arrival) is recent and newer than the last lock event."""
+        return (
+            moment is not None
+            and moment >= started - STATUS_LAG_GRACE
+            and (self._last_lock_event is None or moment > self._last_lock_event)
+        )
+
+    @callback
+    def async_bridge_unreachable(self) -> None:
+        """Show that a request (a command) could not reach the bridge: unavailable, poll often.
+
+        Logged once by the coordinator, like a failed status read; the next status read that
+        works brings the entities back (and says so once).
+        """
+        self.async_set_update_error(self._unreachable())
+        self.async_update_poll_interval()
 
     @property
     def awaiting_push(self) -> bool:
@@ -314,7 +342,8 @@ class LoqedCoordinator(DataUpdateCoordinator[LoqedData]):
     @callback
     def async_push_event(self, event: LoqedEvent, now: float) -> None:
         """Apply a verified webhook event (hot path)."""
-        if isinstance(event, GoingToStateEvent | StateReachedEvent):
+        lock_event = isinstance(event, GoingToStateEvent | StateReachedEvent)
+        if lock_event:
             self._last_lock_event = now
             self.commander.async_event(event)
         recovered = not self.last_update_success
@@ -324,6 +353,8 @@ class LoqedCoordinator(DataUpdateCoordinator[LoqedData]):
             # Not async_set_updated_data: it would re-arm the poll timer on every event.
             self.data = apply_event(self.data, event)
             self.async_update_listeners()
+        if lock_event:
+            self._async_watch_motion()
         if self._awaiting_push or recovered:
             self._awaiting_push = False
             if recovered:
@@ -331,30 +362,59 @@ class LoqedCoordinator(DataUpdateCoordinator[LoqedData]):
             self.async_update_poll_interval()
 
     @callback
-    def async_hint(self) -> None:
-        """Read the status soon, and again a few seconds later, after an unsigned webhook.
+    def _async_watch_motion(self) -> None:
+        """Bound how long a motion is shown: ``MOTION_TIMEOUT`` after it (last) started."""
+        self._async_cancel_motion_watch()
+        if self.data.lock.motion is not None:
+            self._motion_unsub = async_call_later(
+                self.hass, MOTION_TIMEOUT, self._async_motion_overdue
+            )
 
-        Hints that arrive while reads are pending add nothing; pairs of reads start at least
-        ``HINT_MIN_SPACING`` seconds apart, so a flood of webhooks cannot flood the bridge.
+    @callback
+    def _async_cancel_motion_watch(self) -> None:
+        if self._motion_unsub is not None:
+            self._motion_unsub()
+            self._motion_unsub = None
+
+    @callback
+    def _async_motion_overdue(self, _now: datetime) -> None:
+        # Only armed while a motion is shown: every change that ends one cancels it.
+        self._motion_unsub = None
+        LOGGER.debug("%s: no webhook ended the motion; reading the status", self.name)
+        self._status_over_motion = True
+        self._async_refresh_in_background("motion")
+
+    @callback
+    def async_hint(self) -> None:
+        """Read the status soon (and again a little later) after a hint.
+
+        The reads are rate-limited (see :class:`HintReads`), so a flood of webhooks cannot
+        flood the bridge.
         """
         self._last_hint = time.time()
-        if self._hint_pending:
+        self.hints.hint(time.monotonic())
+        self._async_schedule_hint_read()
+
+    @callback
+    def _async_schedule_hint_read(self) -> None:
+        """Arm the timer for the next read hints want (or keep it when it is already right)."""
+        due = self.hints.due(time.monotonic())
+        if due == self._hint_due:
             return
-        self._hint_pending = True
-        now = time.monotonic()
-        start = max(now + HINT_FIRST_DELAY, self._next_hint_start)
-        self._next_hint_start = start + HINT_MIN_SPACING
-        self._hint_unsub = async_call_later(self.hass, start - now, self._async_hint_first)
+        if self._hint_unsub is not None:
+            self._hint_unsub()
+            self._hint_unsub = None
+        self._hint_due = due
+        if due is not None:
+            self._hint_unsub = async_call_later(
+                self.hass, max(0.0, due - time.monotonic()), self._async_hint_read
+            )
 
     @callback
-    def _async_hint_first(self, _now: datetime) -> None:
-        self._hint_unsub = async_call_later(self.hass, HINT_SECOND_DELAY, self._async_hint_second)
-        self._async_refresh_in_background("hint")
-
-    @callback
-    def _async_hint_second(self, _now: datetime) -> None:
+    def _async_hint_read(self, _now: datetime) -> None:
         self._hint_unsub = None
-        self._hint_pending = False
+        self._hint_due = None
+        self.hints.read_started(time.monotonic(), hint=True)
         self._async_refresh_in_background("hint")
 
     @callback
@@ -443,5 +503,11 @@ class LoqedCoordinator(DataUpdateCoordinator[LoqedData]):
         problem = self.registrar.state.problem
         self.async_update_poll_interval()
         if problem == "cannot_connect" and self.last_update_success:
-            # The bridge did not answer: find out soon whether it is gone.
-            await self.async_request_refresh()
+            # The bridge did not answer: find out at once whether it is gone (the coordinator
+            # logs that once). If it answers its status, only the registration is the problem.
+            await self.async_refresh()
+            if self.last_update_success:
+                self.registrar.async_report_problem()
+        elif problem is None and not self.last_update_success:
+            # The bridge answers again: show it now rather than at the next status read.
+            await self.async_refresh()

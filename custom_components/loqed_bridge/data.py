@@ -117,6 +117,15 @@ def apply_event(data: LoqedData, event: LoqedEvent) -> LoqedData:
     if isinstance(event, GoingToStateEvent | StateReachedEvent):
         # The lock reports motions over Bluetooth, so it is online.
         lock = reduce_state(data.lock, event)
+        if (
+            isinstance(event, GoingToStateEvent)
+            and event.target is data.lock.bolt_state
+            and lock.motion is not None
+        ):
+            # A new operation supersedes the one in progress: the lock goes (back) to where it
+            # is, so no motion follows and no state change will end the old one. (The library's
+            # reducer keeps the old motion; shown, it would stay forever.)
+            lock = replace(lock, motion=None, target=None)
         return replace(
             data,
             lock=lock,
@@ -161,7 +170,9 @@ def apply_status(
 
     A bolt state that differs from a known earlier one is an operation nobody reported (a lost
     or unsigned webhook, or a change while the bridge was out of reach): it is recorded with
-    source ``unknown``, or as our own remote command when ``command`` (in flight) explains it.
+    source ``unknown``, as our own remote command when ``command`` (in flight) explains it, or
+    with the key and source of the motion that was shown going there. The status clears any
+    motion (unless ``keep_lock``).
     """
     lock = data.lock if keep_lock else LockState.from_status(status, data.lock)
     operation = data.operation
@@ -173,8 +184,10 @@ def apply_status(
     ):
         if command is not None and command.target is lock.bolt_state:
             lock = replace(lock, key_id=command.local_key_id, source=EventSource.REMOTE)
-        else:
+        elif data.lock.motion is None or data.lock.target is not lock.bolt_state:
             lock = replace(lock, key_id=None, source=EventSource.UNKNOWN)
+        # Otherwise this ends a motion a verified webhook showed starting (the webhook of its
+        # end was lost): it keeps the key and source of that start.
         operation = LockOperation(
             serial=_next_serial(data),
             type=kind,

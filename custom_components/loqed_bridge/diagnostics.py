@@ -25,6 +25,8 @@ from .const import (
 )
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from homeassistant.core import HomeAssistant
 
     from .coordinator import LoqedConfigEntry, LoqedCoordinator
@@ -51,6 +53,27 @@ TO_REDACT: Final = frozenset(
         "url",
     }
 )
+
+
+MAX_DEPTH: Final = 4
+"""Nesting kept of what the bridge sent (its payloads are flat); deeper values are cut."""
+TOO_DEEP: Final = "**NESTED TOO DEEP**"
+
+
+def _shallow(value: Any, depth: int = 0) -> Any:
+    """Copy ``value`` down to ``MAX_DEPTH`` levels (a signed body may nest a thousand deep)."""
+    if isinstance(value, dict | list):
+        if depth >= MAX_DEPTH:
+            return TOO_DEEP
+        if isinstance(value, dict):
+            return {key: _shallow(item, depth + 1) for key, item in value.items()}
+        return [_shallow(item, depth + 1) for item in value]
+    return value
+
+
+def _payload(raw: Mapping[str, Any]) -> dict[str, Any]:
+    """Return what the bridge sent, cut to a sane depth and redacted."""
+    return async_redact_data(_shallow(dict(raw)), TO_REDACT)
 
 
 def _ago(moment: float | None) -> float | None:
@@ -100,15 +123,13 @@ async def async_get_config_entry_diagnostics(
             "data": async_redact_data(dict(entry.data), TO_REDACT),
             "options": _options(dict(entry.options)),
         },
-        "status": (
-            async_redact_data(dict(data.status.raw), TO_REDACT) if data.status is not None else None
-        ),
+        "status": (_payload(data.status.raw) if data.status is not None else None),
         "lock": asdict(data.lock),
         "lock_online": data.lock_online,
         "last_event": (
             {
                 "kind": type(last_event).__name__,
-                "payload": async_redact_data(dict(last_event.raw), TO_REDACT),
+                "payload": _payload(last_event.raw),
             }
             if last_event is not None
             else None

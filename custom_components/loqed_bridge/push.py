@@ -1,7 +1,8 @@
 """Incoming bridge webhooks: verify before anything changes, then hand the event over.
 
 This is the hot path from a lock movement to a state change: one body read, one hash, one
-reducer step, no executor jobs and no logging above debug level for accepted messages.
+reducer step, no executor jobs and no logging above debug level for accepted messages. Anything
+else (forged, broken, other methods) changes no state and is logged once per kind.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import statistics
 import time
 from typing import TYPE_CHECKING, Final
 
-from aiohttp import web
+from aiohttp import hdrs, web
 from homeassistant.components import webhook
 from homeassistant.core import HomeAssistant, callback
 
@@ -32,8 +33,13 @@ if TYPE_CHECKING:
 VERIFIED: Final = "verified"
 UNVERIFIABLE: Final = "unverifiable"
 UNREADABLE: Final = "unreadable"
-SIGNED_MEMORY: Final = 600.0
-"""Seconds after a verified webhook during which unsigned ones do not mark the bridge unsigned."""
+WRONG_METHOD: Final = "wrong_method"
+ALLOWED_METHODS: Final = (hdrs.METH_GET, hdrs.METH_POST, hdrs.METH_PUT)
+"""Every method Home Assistant routes to webhooks but HEAD (which it answers itself, silently).
+
+The bridge only POSTs. Home Assistant's own answer to a method a webhook does not take is a
+warning with the webhook id in it, per request; we answer those (405) ourselves instead.
+"""
 SKEW_SAMPLES: Final = 20
 """How many recent clock differences the skew estimate is the median of."""
 
@@ -68,7 +74,10 @@ class PushReceiver:
         self.last_verified: float | None = None
         """Unix time of the last verified webhook."""
         self.last_received: float | None = None
-        """Unix time of the last webhook that was used (verified, or unsigned as a hint)."""
+        """Unix time of the last webhook from the bridge: verified, or unsigned from a bridge
+        known not to sign (anyone can send an unsigned webhook; rejected ones never count)."""
+        self.last_unsigned: float | None = None
+        """Unix time of the last unsigned webhook (from the bridge or from anyone)."""
         self.stale_in_a_row = 0
         """Authentic webhooks outside the clock window since the last verified one."""
         self._skews: deque[float] = deque(maxlen=SKEW_SAMPLES)
@@ -97,7 +106,7 @@ class PushReceiver:
             webhook_id,
             self.async_handle,
             local_only=True,
-            allowed_methods=("POST",),
+            allowed_methods=ALLOWED_METHODS,
         )
 
     @callback
@@ -115,8 +124,12 @@ class PushReceiver:
 
         Answers 200 for verified, unverifiable and replayed webhooks (the last two are hints),
         401 for the other rejections, 413 for a body too large to read, 400 for one that cannot
-        be decoded.
+        be decoded, 405 for a method other than POST.
         """
+        if request.method != hdrs.METH_POST:
+            return self._refused(
+                WRONG_METHOD, 405, f"it came with the method {request.method} (the bridge POSTs)"
+            )
         body = await self._async_read(request)
         if isinstance(body, web.Response):
             return body
@@ -150,32 +163,37 @@ class PushReceiver:
     async def _async_read(self, request: web.Request) -> bytes | web.Response:
         """Read the body, or answer why it cannot be read (without reading it when too large)."""
         length = request.content_length
+        too_large = _REJECT_EXPLANATIONS[RejectReason.TOO_LARGE]
         if length is not None and length > self.verifier.max_body_size:
             # Never read what no bridge sends (Home Assistant would take up to 16 MiB); the
             # server discards the rest.
-            return self._unreadable(RejectReason.TOO_LARGE.value, 413)
+            return self._refused(RejectReason.TOO_LARGE.value, 413, too_large)
         try:
             return await request.read()
         except web.HTTPRequestEntityTooLarge:
-            return self._unreadable(RejectReason.TOO_LARGE.value, 413)
+            return self._refused(RejectReason.TOO_LARGE.value, 413, too_large)
         except web.RequestPayloadError:
             # A body that does not decompress (a bogus Content-Encoding).
-            return self._unreadable(UNREADABLE, 400)
-
-    def _unreadable(self, reason: str, status: int) -> web.Response:
-        """Refuse a body that cannot be read; counted, logged once, nothing changes."""
-        self.counters[reason] += 1
-        if reason not in self._logged:
-            self._logged.add(reason)
-            LOGGER.warning(
-                "Ignored a webhook for '%s': its body %s. Further webhooks rejected for this "
-                "reason are counted in the diagnostics, not logged",
-                self._coordinator.config_entry.title,
-                "is larger than a bridge ever sends"
-                if status == 413  # noqa: PLR2004
-                else "could not be read (bad Content-Encoding)",
+            return self._refused(
+                UNREADABLE, 400, "its body could not be read (bad Content-Encoding)"
             )
+
+    def _refused(self, reason: str, status: int, explanation: str) -> web.Response:
+        """Refuse a request before verification; counted, logged once, nothing changes."""
+        self.counters[reason] += 1
+        self._log_once(reason, explanation)
         return web.Response(status=status)
+
+    def _log_once(self, reason: str, explanation: str) -> None:
+        if reason in self._logged:
+            return
+        self._logged.add(reason)
+        LOGGER.warning(
+            "Ignored a webhook for '%s': %s. Further webhooks rejected for this reason are "
+            "counted in the diagnostics, not logged",
+            self._coordinator.config_entry.title,
+            explanation,
+        )
 
     def _replayed(self) -> None:
         """Take a byte-identical copy of an accepted webhook as a hint, never as state.
@@ -192,11 +210,29 @@ class PushReceiver:
         self._coordinator.async_hint()
 
     def _unverifiable(self, now: float) -> None:
+        """Take an unsigned webhook as a hint: anyone on the network can send one.
+
+        It proves nothing about the bridge by itself; the status read it triggers does (see
+        :meth:`async_bridge_unsigned`).
+        """
         self.counters[UNVERIFIABLE] += 1
-        self.last_received = now
-        if self.last_verified is None or now - self.last_verified > SIGNED_MEMORY:
-            # Only unsigned webhooks lately: the bridge does not sign (any more).
-            self.signed = False
+        self.last_unsigned = now
+        coordinator = self._coordinator
+        if self.signed is False:
+            # The bridge is known not to sign: this is how it talks.
+            self.last_received = now
+            coordinator.async_update_listeners()
+        coordinator.async_hint()
+
+    @callback
+    def async_bridge_unsigned(self) -> None:
+        """Take the bridge as not signing: a status read found a change only unsigned ones told.
+
+        A bridge that signs would have sent a verified webhook for it: this one does not sign
+        (Shelly-based bridges, or a firmware change). The next verified webhook says otherwise.
+        """
+        self.signed = False
+        self.last_received = self.last_unsigned
         if UNVERIFIABLE not in self._logged:
             self._logged.add(UNVERIFIABLE)
             LOGGER.info(
@@ -204,8 +240,6 @@ class PushReceiver:
                 "as a signal to read the bridge's status",
                 self._coordinator.config_entry.title,
             )
-        self._coordinator.async_hint()
-        self._coordinator.async_update_listeners()
 
     def _rejected(self, result: RejectedWebhook) -> None:
         reason = result.reason
@@ -216,18 +250,10 @@ class PushReceiver:
             self.last_skew = result.skew
             self._skews.append(result.skew)
             self._stale(result.skew)
-        if reason.value in self._logged:
-            return
-        self._logged.add(reason.value)
         explanation = _REJECT_EXPLANATIONS[reason]
         if reason is RejectReason.STALE:
             explanation %= (abs(result.skew or 0.0), self.verifier.window)
-        LOGGER.warning(
-            "Ignored a webhook for '%s': %s. Further webhooks rejected for this reason are "
-            "counted in the diagnostics, not logged",
-            self._coordinator.config_entry.title,
-            explanation,
-        )
+        self._log_once(reason.value, explanation)
 
     def _stale(self, skew: float) -> None:
         coordinator = self._coordinator

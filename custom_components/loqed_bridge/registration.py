@@ -139,6 +139,8 @@ class WebhookRegistrar:
         self._entry = entry
         self._bridge = bridge
         self.state = RegistrationState()
+        self._detail = ""
+        self._reported = False
 
     @property
     def webhook_id(self) -> str:
@@ -173,8 +175,9 @@ class WebhookRegistrar:
             # The bridge client refuses a URL it cannot register (not http or https).
             self._fail("bad_url", err)
             return
-        if state.problem is not None:
+        if self._reported:
             LOGGER.info("Webhook registration on the LOQED bridge %s works again", self._where)
+            self._reported = False
         state.bridge_key_ok = True
         state.problem = None
         state.registered = True
@@ -212,17 +215,35 @@ class WebhookRegistrar:
         return f"{self._bridge.host}:{self._bridge.port}"
 
     def _fail(self, problem: str, err: Exception | None = None) -> None:
+        """Record why the reconcile failed; log it once (see :meth:`async_report_problem`).
+
+        A bridge that cannot be reached is not logged here: the coordinator reads the status
+        at once, and if that fails too the entities go unavailable with one log line of their
+        own. Only when the status works does the coordinator report this problem.
+        """
         state = self.state
         state.registered = False
         if state.problem != problem:
-            LOGGER.warning(
-                "Cannot register the webhook on the LOQED bridge %s (%s%s); polling every minute "
-                "instead until it works",
-                self._where,
-                problem.replace("_", " "),
-                f": {err}" if err is not None else "",
-            )
+            self._reported = False
+            self._detail = f": {err}" if err is not None else ""
         state.problem = problem
+        if problem != "cannot_connect":
+            self.async_report_problem()
+
+    @callback
+    def async_report_problem(self) -> None:
+        """Log the current registration problem, once until the registration works again."""
+        problem = self.state.problem
+        if problem is None or self._reported:
+            return
+        self._reported = True
+        LOGGER.warning(
+            "Cannot register the webhook on the LOQED bridge %s (%s%s); reading its status "
+            "more often instead until it works",
+            self._where,
+            problem.replace("_", " "),
+            self._detail,
+        )
 
     @callback
     def _async_foreign_issue(self, foreign: int) -> None:

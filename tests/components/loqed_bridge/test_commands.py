@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import base64
+from datetime import timedelta
+import logging
 from typing import TYPE_CHECKING
 
 from aiohttp import web
@@ -11,7 +13,9 @@ from aiohttp.test_utils import TestServer
 from homeassistant.const import ATTR_ENTITY_ID
 from homeassistant.exceptions import HomeAssistantError
 from homeassistant.helpers import issue_registry as ir
+from homeassistant.util import dt as dt_util
 import pytest
+from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
 from aioloqed import LockAction
 from custom_components.loqed_bridge.commands import lock_key_issue_id
@@ -224,6 +228,9 @@ async def test_bridges_without_signed_webhooks_confirm_through_the_status(
     await emulator.set_faults(unsigned_webhooks=True)
     emulator.turn_knob(BoltState.DAY_LOCK)
     await settle(hass, emulator)
+    # The status read its unsigned webhook asked for shows the change: the bridge does not sign.
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=1))
+    await hass.async_block_till_done(wait_background_tasks=True)
     assert coordinator.push.signed is False
     await call(hass, "lock")
     assert state_of(hass, ENTITY).state == "locked"
@@ -234,16 +241,46 @@ async def test_bridges_without_signed_webhooks_confirm_through_the_status(
     await hass.async_block_till_done(wait_background_tasks=True)
 
 
-async def test_a_command_to_an_unreachable_bridge_fails_at_once(
-    hass: HomeAssistant, emulator: EmulatedBridge, init_integration: MockConfigEntry
+async def test_a_command_to_an_unreachable_bridge_shows_the_bridge_gone_and_back(
+    hass: HomeAssistant,
+    emulator: EmulatedBridge,
+    init_integration: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
+    coordinator = init_integration.runtime_data
+    coordinator.bridge.status_retries = 1
     await emulator.set_bridge_down(down=True)
+    caplog.clear()
     with pytest.raises(HomeAssistantError) as err:
         await call(hass, "open")
     assert err.value.translation_key == "command_not_sent"
     assert err.value.translation_placeholders is not None
     assert err.value.translation_placeholders["action"] == "open"
+    # Unavailable at once (not at the next status read, minutes away while push is healthy),
+    # and the status is read often from now on.
+    assert state_of(hass, ENTITY).state == "unavailable"
+    assert state_of(hass, "sensor.front_door_battery").state == "unavailable"
+    assert coordinator.update_interval == FALLBACK_POLL_INTERVAL
+    async_fire_time_changed(hass, dt_util.utcnow() + FALLBACK_POLL_INTERVAL + timedelta(seconds=1))
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert state_of(hass, ENTITY).state == "unavailable"
+
+    # Back by itself within one short interval of the bridge's return.
+    await emulator.set_bridge_down(down=False)
+    async_fire_time_changed(
+        hass, dt_util.utcnow() + 2 * FALLBACK_POLL_INTERVAL + timedelta(seconds=2)
+    )
+    await hass.async_block_till_done(wait_background_tasks=True)
     assert state_of(hass, ENTITY).state == "locked"
+    assert coordinator.update_interval == HEALTHY_POLL_INTERVAL
+    lines = [
+        (r.levelno, r.getMessage())
+        for r in caplog.records
+        if r.name.startswith(("custom_components.loqed_bridge", "aioloqed"))
+        and r.levelno >= logging.INFO
+    ]
+    assert [level for level, _ in lines] == [logging.ERROR, logging.INFO], lines
+    assert "cannot be reached" in lines[0][1]
 
 
 async def test_a_bridge_error_answer_fails_the_command(

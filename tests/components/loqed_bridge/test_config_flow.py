@@ -640,7 +640,7 @@ def options_input(
     handle_outside: bool = False,
     callback_url: str = "",
     timestamp_window: float = 30,
-    healthy_poll_minutes: float = 60,
+    healthy_poll_minutes: float = 10,
     fallback_poll_seconds: float = 45,
 ) -> dict[str, Any]:
     """What the options form sends (number boxes give floats)."""
@@ -683,7 +683,7 @@ async def test_options_form_shows_what_is_set(
     assert {str(key): key.description["suggested_value"] for key in connection} == {
         "callback_url": "http://192.0.2.7:8123",
         "timestamp_window": 120,
-        "healthy_poll_minutes": 60,
+        "healthy_poll_minutes": 10,
         "fallback_poll_seconds": 45,
     }
 
@@ -721,10 +721,10 @@ async def test_options_refuse_numbers_out_of_bounds(
     for field, value in (
         ("timestamp_window", 9),
         ("timestamp_window", 121),
-        ("healthy_poll_minutes", 9),
-        ("healthy_poll_minutes", 1441),
+        ("healthy_poll_minutes", 4),
+        ("healthy_poll_minutes", 61),
         ("fallback_poll_seconds", 14),
-        ("fallback_poll_seconds", 601),
+        ("fallback_poll_seconds", 301),
     ):
         data = options_input()
         data["connection"][field] = value
@@ -762,7 +762,7 @@ async def test_options_apply_without_a_reload(
             handle_outside=True,
             callback_url=f"{elsewhere}/",
             timestamp_window=90,
-            healthy_poll_minutes=120,
+            healthy_poll_minutes=30,
             fallback_poll_seconds=20,
         ),
     )
@@ -772,7 +772,7 @@ async def test_options_apply_without_a_reload(
         "handle_outside": True,
         "callback_url": elsewhere,
         "timestamp_window": 90,
-        "healthy_poll_minutes": 120,
+        "healthy_poll_minutes": 30,
         "fallback_poll_seconds": 20,
     }
     await hass.async_block_till_done(wait_background_tasks=True)
@@ -780,7 +780,7 @@ async def test_options_apply_without_a_reload(
     assert entry.runtime_data is coordinator  # not reloaded
     assert coordinator.push.verifier.window == 90
     assert [r.url for r in emulator.registry] == [f"{elsewhere}/api/webhook/{WEBHOOK_ID}"]
-    assert coordinator.update_interval == timedelta(minutes=120)
+    assert coordinator.update_interval == timedelta(minutes=30)
     assert coordinator.options.fallback_interval == timedelta(seconds=20)
     lock = state_of(hass, "lock.front_door")
     assert lock.attributes["supported_features"] == 0  # no "open" on this door
@@ -791,7 +791,7 @@ async def test_options_apply_without_a_reload(
         "key_names": {},
         "handle_outside": False,
         "timestamp_window": 30,
-        "healthy_poll_minutes": 60,
+        "healthy_poll_minutes": 10,
         "fallback_poll_seconds": 45,
     }
     await hass.async_block_till_done(wait_background_tasks=True)

@@ -4,12 +4,18 @@ from __future__ import annotations
 
 from datetime import timedelta
 import logging
+import time
 from typing import TYPE_CHECKING
 
 from homeassistant.config_entries import ConfigEntryState
+from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
-from custom_components.loqed_bridge.const import FALLBACK_POLL_INTERVAL, HEALTHY_POLL_INTERVAL
+from custom_components.loqed_bridge.const import (
+    FALLBACK_POLL_INTERVAL,
+    HEALTHY_POLL_INTERVAL,
+    RECONCILE_INTERVAL,
+)
 from loqed_emulator import BoltState
 
 from . import entry_state, lock_payload, make_entry, setup_integration, signed, state_of
@@ -20,6 +26,8 @@ if TYPE_CHECKING:
     import pytest
     from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+    from aioloqed import BridgeStatus, WebhookRegistration
+    from custom_components.loqed_bridge.coordinator import LoqedCoordinator
     from loqed_emulator import EmulatedBridge
 
     from . import HaClient
@@ -34,20 +42,22 @@ async def tick(hass: HomeAssistant, freezer: FrozenDateTimeFactory, delta: timed
     await hass.async_block_till_done(wait_background_tasks=True)
 
 
-def our_logs(caplog: pytest.LogCaptureFixture, level: int) -> list[str]:
-    return [
-        r.getMessage()
-        for r in caplog.records
-        if r.name.startswith("custom_components.loqed_bridge") and r.levelno == level
-    ]
-
-
 async def test_polls_rarely_while_push_is_healthy(
     hass: HomeAssistant, init_integration: MockConfigEntry
 ) -> None:
     coordinator = init_integration.runtime_data
     assert coordinator.push_healthy
     assert coordinator.update_interval == HEALTHY_POLL_INTERVAL
+
+
+def lines_each_way(caplog: pytest.LogCaptureFixture) -> list[tuple[int, str]]:
+    """What the integration and its library logged at INFO or above."""
+    return [
+        (r.levelno, r.getMessage())
+        for r in caplog.records
+        if r.name.startswith(("custom_components.loqed_bridge", "aioloqed"))
+        and r.levelno >= logging.INFO
+    ]
 
 
 async def test_bridge_offline_goes_unavailable_and_comes_back(
@@ -64,20 +74,22 @@ async def test_bridge_offline_goes_unavailable_and_comes_back(
     await tick(hass, freezer, HEALTHY_POLL_INTERVAL + timedelta(seconds=1))
     assert state_of(hass, ENTITY).state == "unavailable"
     assert coordinator.update_interval == FALLBACK_POLL_INTERVAL
-    for _ in range(3):
+    # Long enough for the webhook-list check to fail too.
+    for _ in range(int(RECONCILE_INTERVAL / FALLBACK_POLL_INTERVAL) + 1):
         await tick(hass, freezer, FALLBACK_POLL_INTERVAL + timedelta(seconds=1))
     assert state_of(hass, ENTITY).state == "unavailable"
-    errors = our_logs(caplog, logging.ERROR)
-    assert len(errors) == 1
-    assert "cannot be reached" in errors[0] or "bridge_unreachable" in errors[0]
+    assert coordinator.registrar.state.problem == "cannot_connect"
 
     emulator.turn_knob(BoltState.DAY_LOCK)  # changed while we could not see it
     await emulator.set_bridge_down(down=False)
     await tick(hass, freezer, FALLBACK_POLL_INTERVAL + timedelta(seconds=1))
     assert state_of(hass, ENTITY).state == "unlocked"
-    infos = our_logs(caplog, logging.INFO)
-    assert sum("recovered" in message for message in infos) == 1
-    assert sum("works again" in message for message in infos) == 1
+    assert coordinator.registrar.state.registered
+    # Exactly one line going down and one coming back (integration and library together).
+    lines = lines_each_way(caplog)
+    assert [level for level, _ in lines] == [logging.ERROR, logging.INFO], lines
+    assert "cannot be reached" in lines[0][1]
+    assert "recovered" in lines[1][1]
     assert coordinator.update_interval == HEALTHY_POLL_INTERVAL
 
 
@@ -203,7 +215,7 @@ async def test_a_bridge_key_refused_later_starts_reauth(
     init_integration: MockConfigEntry,
 ) -> None:
     emulator.config.bridge_key = bytes(range(32))  # the lock was reinstalled: a new bridge key
-    await tick(hass, freezer, timedelta(minutes=10, seconds=1))
+    await tick(hass, freezer, RECONCILE_INTERVAL + timedelta(seconds=1))
     flows = hass.config_entries.flow.async_progress_by_handler("loqed_bridge")
     assert [flow["context"]["source"] for flow in flows] == ["reauth"]
     assert init_integration.runtime_data.registrar.state.bridge_key_ok is False
@@ -226,3 +238,117 @@ async def test_a_lock_event_reaches_the_lock_first_and_leaves_unchanged_entities
     # Entities whose value did not change are not written again (not even "reported").
     assert "sensor.front_door_battery" not in written
     assert state_of(hass, "sensor.front_door_battery").last_reported == battery.last_reported
+
+
+async def test_a_motion_whose_end_never_comes_is_replaced_by_the_status(
+    hass: HomeAssistant,
+    emulator: EmulatedBridge,
+    init_integration: MockConfigEntry,
+    ha_client: HaClient,
+) -> None:
+    reads: list[float] = []
+    original = emulator.status
+
+    def counting() -> dict[str, object]:
+        reads.append(time.monotonic())
+        return original()
+
+    emulator.status = counting  # type: ignore[method-assign]
+    coordinator = init_integration.runtime_data
+    # The lock reports that it starts to unlock; the webhook of its arrival is lost (and the
+    # lock did not move after all: the status still says night lock).
+    body, headers = signed(
+        emulator, lock_payload(emulator, "GO_TO_STATE_MANUAL_LOCK_REMOTE_LATCH", key_id=4)
+    )
+    path = f"/api/webhook/{coordinator.registrar.webhook_id}"
+    assert (await ha_client.post(path, data=body, headers=headers)).status == 200
+    assert state_of(hass, ENTITY).state == "unlocking"
+    # The status lags the webhooks: a read now does not end the motion.
+    await coordinator.async_refresh()
+    assert state_of(hass, ENTITY).state == "unlocking"
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=15))
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert state_of(hass, ENTITY).state == "unlocking"  # a real motor may take that long
+    assert len(reads) == 1
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=21))
+    await hass.async_block_till_done(wait_background_tasks=True)
+    # Never shown longer: the status is read and taken, although a verified event came last.
+    assert len(reads) == 2
+    assert state_of(hass, ENTITY).state == "locked"
+    assert coordinator.data.lock.motion is None
+
+
+async def test_healthy_push_costs_at_most_ten_requests_an_hour(
+    freezer: FrozenDateTimeFactory,
+    hass: HomeAssistant,
+    emulator: EmulatedBridge,
+    init_integration: MockConfigEntry,
+) -> None:
+    coordinator: LoqedCoordinator = init_integration.runtime_data
+    requests: list[str] = []
+    bridge = coordinator.bridge
+    status, webhooks = bridge.status, bridge.webhooks
+
+    async def count_status() -> BridgeStatus:
+        requests.append("status")
+        return await status()
+
+    async def count_webhooks() -> list[WebhookRegistration]:
+        requests.append("webhooks")
+        return await webhooks()
+
+    bridge.status = count_status  # type: ignore[method-assign]
+    bridge.webhooks = count_webhooks  # type: ignore[method-assign]
+    for _ in range(60):
+        await tick(hass, freezer, timedelta(minutes=1))
+    assert coordinator.push_healthy
+    assert requests.count("status") == 6
+    assert requests.count("webhooks") == 2
+    assert len(requests) <= 10
+
+
+async def test_silently_lost_webhooks_leave_the_state_stale_ten_minutes_at_most(
+    freezer: FrozenDateTimeFactory,
+    hass: HomeAssistant,
+    emulator: EmulatedBridge,
+    init_integration: MockConfigEntry,
+    ha_client: HaClient,
+) -> None:
+    coordinator = init_integration.runtime_data
+    await emulator.set_faults(webhook_loss_rate=1.0)
+    emulator.turn_knob(BoltState.DAY_LOCK)  # nothing tells Home Assistant
+    await emulator.wait_settled()
+    await tick(hass, freezer, timedelta(minutes=9))
+    assert state_of(hass, ENTITY).state == "locked"
+    await tick(hass, freezer, timedelta(minutes=1, seconds=1))
+    assert state_of(hass, ENTITY).state == "unlocked"
+    # No webhook reported that change: push counts as unhealthy, the status is read often.
+    assert not coordinator.push_healthy
+    assert state_of(hass, "binary_sensor.front_door_bridge_push_updates").state == "on"
+    assert coordinator.update_interval == FALLBACK_POLL_INTERVAL
+    emulator.turn_knob(BoltState.NIGHT_LOCK)
+    await emulator.wait_settled()
+    await tick(hass, freezer, FALLBACK_POLL_INTERVAL + timedelta(seconds=1))
+    assert state_of(hass, ENTITY).state == "locked"
+    # Until a verified webhook arrives again.
+    body, headers = signed(emulator, lock_payload(emulator, "STATE_CHANGED_LATCH"))
+    path = f"/api/webhook/{coordinator.registrar.webhook_id}"
+    assert (await ha_client.post(path, data=body, headers=headers)).status == 200
+    assert coordinator.push_healthy
+    assert coordinator.update_interval == HEALTHY_POLL_INTERVAL
+
+
+async def test_a_registration_replaced_behind_our_back_is_restored_by_the_safety_net(
+    freezer: FrozenDateTimeFactory,
+    hass: HomeAssistant,
+    emulator: EmulatedBridge,
+    init_integration: MockConfigEntry,
+) -> None:
+    # Ours deleted and another one added: the count in the status does not change.
+    emulator.registry.clear()
+    emulator.registry.add("http://192.0.2.7/theirs", 511)
+    await tick(hass, freezer, RECONCILE_INTERVAL - timedelta(minutes=1))
+    assert [r.url for r in emulator.registry] == ["http://192.0.2.7/theirs"]
+    await tick(hass, freezer, timedelta(minutes=1, seconds=1))
+    assert len(emulator.registry) == 2
+    assert init_integration.runtime_data.registrar.state.foreign == 1

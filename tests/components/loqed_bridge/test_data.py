@@ -102,3 +102,51 @@ def test_status_sets_everything_unless_a_fresher_event_owns_the_lock_state() -> 
     assert (taken.operation.type, taken.operation.verified) == (OperationType.UNLOCKED, False)
     assert taken.lock_online is False
     assert taken.status is not None
+
+
+def going(event_type: str, key_id: int = 3) -> LoqedData:
+    """Night-locked lock (as the status says), then a going-to event."""
+    at_rest = apply_status(LoqedData(), status(), keep_lock=False)
+    return apply_event(
+        at_rest, parse_event({**MACS, "event_type": event_type, "key_local_id": key_id})
+    )
+
+
+def test_an_operation_back_to_where_the_lock_is_ends_the_motion_in_progress() -> None:
+    # Lock asked to unlock, then (before it got there) to lock again: the second command
+    # supersedes the first, and no state change will ever end the "unlocking" motion.
+    moving = going("GO_TO_STATE_MANUAL_LOCK_REMOTE_LATCH")
+    assert moving.lock.motion is Motion.UNLOCKING
+    back = apply_event(
+        moving,
+        parse_event(
+            {**MACS, "event_type": "GO_TO_STATE_MANUAL_LOCK_REMOTE_NIGHT_LOCK", "key_local_id": 3}
+        ),
+    )
+    assert back.lock.motion is None
+    assert back.lock.target is None
+    assert back.lock.bolt_state is BoltState.NIGHT_LOCK
+    # The same through the app over Bluetooth (the burst that left "opening" shown).
+    opening = going("GO_TO_STATE_MANUAL_UNLOCK_BLE_OPEN", 7)
+    assert opening.lock.motion is Motion.OPENING
+    stays = apply_event(
+        opening,
+        parse_event(
+            {**MACS, "event_type": "GO_TO_STATE_MANUAL_LOCK_BLE_NIGHT_LOCK", "key_local_id": 9}
+        ),
+    )
+    assert stays.lock.motion is None
+
+
+def test_a_status_read_ending_a_motion_keeps_the_key_of_its_start() -> None:
+    # The state change that ends the motion was lost; the status shows the lock got there.
+    moving = going("GO_TO_STATE_MANUAL_LOCK_REMOTE_LATCH", 4)
+    ended = apply_status(moving, status(bolt_state="day_lock"), keep_lock=False)
+    assert ended.lock.motion is None
+    assert ended.lock.bolt_state is BoltState.DAY_LOCK
+    assert (ended.lock.key_id, ended.lock.source) == (4, EventSource.REMOTE)
+    assert ended.operation is not None
+    assert (ended.operation.type, ended.operation.key_id) == (OperationType.UNLOCKED, 4)
+    # Somewhere else than the motion's target: nobody knows who did that.
+    elsewhere = apply_status(moving, status(bolt_state="open"), keep_lock=False)
+    assert (elsewhere.lock.key_id, elsewhere.lock.source) == (None, EventSource.UNKNOWN)

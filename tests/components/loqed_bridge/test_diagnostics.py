@@ -15,6 +15,7 @@ from pytest_homeassistant_custom_component.components.diagnostics import (
 )
 from syrupy.filters import props
 
+from aioloqed import webhook_body_hash
 from loqed_emulator import BoltState
 
 from . import WEBHOOK_ID, make_entry, setup_integration, signed
@@ -131,3 +132,28 @@ async def test_diagnostics_without_options(
     assert result["entry"]["options"] == {}
     assert result["lock_settings"] is None
     assert result["last_operation"] is None
+
+
+async def test_a_deeply_nested_signed_body_does_not_break_the_download(  # noqa: PLR0917 - fixtures
+    hass: HomeAssistant,
+    diagnostics: None,
+    emulator: EmulatedBridge,
+    init_integration: MockConfigEntry,
+    ha_client: HaClient,
+    hass_client: ClientSessionGenerator,
+) -> None:
+    # Signed with the bridge key (so it is taken), nested a thousand deep: nothing a bridge
+    # sends, but whoever has the key can.
+    depth = 1000
+    body = b'{"mac_wifi":"' + emulator.macs.wifi.encode() + b'","x":' + b"[" * depth
+    body += b"]" * depth + b"}"
+    _, headers = signed(emulator, {})
+    headers["HASH"] = webhook_body_hash(
+        bridge_key=emulator.config.bridge_key, body=body, timestamp=int(headers["TIMESTAMP"])
+    )
+    response = await ha_client.post(f"/api/webhook/{WEBHOOK_ID}", data=body, headers=headers)
+    assert response.status == 200
+    result = await diagnostics_of(hass, hass_client, init_integration)
+    payload = result["last_event"]["payload"]
+    assert payload["mac_wifi"] == "**REDACTED**"
+    assert payload["x"] == [[["**NESTED TOO DEEP**"]]]

@@ -176,3 +176,23 @@ async def test_a_change_at_the_door_is_not_credited_to_the_last_action(
     assert unlocked.state == "unlocked"
     assert unlocked.attributes["changed_by"] == "manual"
     assert unlocked.context.id != action.id
+
+
+async def test_commands_that_supersede_each_other_leave_the_right_state(
+    hass: HomeAssistant, make_emulator: BridgeFactory, ha_url: str
+) -> None:
+    # A motor that takes its time: each command overtakes the motion of the one before, as
+    # when someone taps lock and unlock quickly (the lock only ever moves back to day lock).
+    bridge = await make_emulator(motor_time=5.0, bolt_state=BoltState.DAY_LOCK)
+    entry = make_entry(bridge)
+    await setup_integration(hass, entry)
+    await asyncio.gather(*(call(hass, service) for service in ("lock", "unlock") * 2))
+    # Every command was confirmed by its own webhook: the second "lock" was not answered with
+    # a copy of the first one's (same second, same bytes: a replay).
+    coordinator = entry.runtime_data
+    assert coordinator.commander.counters == {"push": 4}
+    assert coordinator.push.counters["replay"] == 0
+    # The last command took the lock back to where it was: no motion is left shown.
+    assert bridge.lock.bolt_state is BoltState.DAY_LOCK
+    assert state_of(hass, ENTITY).state == "unlocked"
+    await bridge.wait_settled()

@@ -55,7 +55,7 @@ def test_options_fall_back_to_defaults_and_bounds() -> None:
     )
     assert options.callback_url is None
     assert options.timestamp_window == 10
-    assert options.healthy_interval == timedelta(hours=24)
+    assert options.healthy_interval == timedelta(hours=1)
     assert options.fallback_interval == timedelta(seconds=45)
     assert options.handle_outside is False
     assert options.key_names == {3: "Anna"}

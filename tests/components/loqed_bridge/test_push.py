@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 import json
 import logging
@@ -9,11 +10,13 @@ import re
 import time
 from typing import TYPE_CHECKING, Any
 
+from homeassistant.helpers import entity_registry as er
 from homeassistant.util import dt as dt_util
 import pytest
 from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
 from aioloqed import webhook_body_hash
+from custom_components.loqed_bridge.const import HEALTHY_POLL_INTERVAL
 from custom_components.loqed_bridge.push import UNVERIFIABLE, VERIFIED
 from loqed_emulator import BoltState
 
@@ -22,9 +25,11 @@ from . import WEBHOOK_ID, lock_payload, make_entry, setup_integration, signed, s
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
 
+    from freezegun.api import FrozenDateTimeFactory
     from homeassistant.core import HomeAssistant
     from pytest_homeassistant_custom_component.common import MockConfigEntry
 
+    from custom_components.loqed_bridge.coordinator import LoqedCoordinator
     from loqed_emulator import EmulatedBridge
 
     from . import HaClient
@@ -37,6 +42,11 @@ ENTITY = "lock.front_door"
 async def post(client: HaClient, body: bytes, headers: dict[str, str]) -> int:
     response = await client.post(PATH, data=body, headers=headers)
     return response.status
+
+
+def signs(coordinator: LoqedCoordinator) -> bool | None:
+    """Whether the integration takes the bridge for one that signs its webhooks."""
+    return coordinator.push.signed
 
 
 def count_status_reads(bridge: EmulatedBridge) -> list[float]:
@@ -299,14 +309,33 @@ async def test_an_unsigned_webhook_right_after_signed_ones_is_only_a_hint(
     await coordinator.async_shutdown()  # pending reads are cancelled with the entry
 
 
-async def test_only_post_is_accepted(
-    hass: HomeAssistant, init_integration: MockConfigEntry, ha_client: HaClient
+async def test_other_methods_are_refused_without_naming_the_webhook(
+    hass: HomeAssistant,
+    init_integration: MockConfigEntry,
+    ha_client: HaClient,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
-    response = await ha_client.put(PATH, data=b"{}")
-    assert response.status == 405
+    caplog.clear()
+    for _ in range(3):
+        for method in ("GET", "PUT"):
+            response = await ha_client.request(method, PATH, data=b"{}")
+            assert response.status == 405
+    response = await ha_client.head(PATH)
+    assert response.status == 200  # Home Assistant's own answer, without a log line
+    assert init_integration.runtime_data.push.counters["wrong_method"] == 6
+    # Once per kind, from us; nothing per request (Home Assistant would warn every time, with
+    # the webhook id in the line). The test server's access log is off in Home Assistant.
+    above_debug = [
+        r for r in caplog.records if r.levelno > logging.DEBUG and r.name != "aiohttp.access"
+    ]
+    assert [(r.name, r.levelno) for r in above_debug] == [
+        ("custom_components.loqed_bridge", logging.WARNING)
+    ]
+    assert "method GET" in above_debug[0].getMessage()
+    assert WEBHOOK_ID not in caplog.text
 
 
-async def test_unsigned_webhooks_are_hints_that_cause_status_reads(
+async def test_forged_unsigned_webhooks_are_only_hints_and_prove_nothing(
     hass: HomeAssistant,
     emulator: EmulatedBridge,
     init_integration: MockConfigEntry,
@@ -315,18 +344,36 @@ async def test_unsigned_webhooks_are_hints_that_cause_status_reads(
 ) -> None:
     reads = count_status_reads(emulator)
     coordinator = init_integration.runtime_data
-    # A forged unsigned "unlocked" changes nothing by itself.
+    # Someone on the network sends unsigned "unlocked" messages; the lock does not move.
     body = json.dumps(lock_payload(emulator, "STATE_CHANGED_LATCH")).encode()
     for _ in range(3):
         assert await post(ha_client, body, {"Content-Type": "application/json"}) == 200
     assert state_of(hass, ENTITY).state == "locked"
     assert coordinator.push.counters[UNVERIFIABLE] == 3
-    assert coordinator.push.signed is False
-    assert reads == []
-    assert caplog.text.count("without a signature") == 1
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=1))
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert len(reads) == 1  # the hint was taken: the status was read, and says locked
+    assert state_of(hass, ENTITY).state == "locked"
+    # An unsigned message proves nothing about the bridge: it is not taken for one that does
+    # not sign, push stays healthy, the last-push time does not move, nothing is logged.
+    assert coordinator.push.signed is None
+    assert coordinator.push_healthy
+    assert coordinator.push.last_received is None
+    assert coordinator.update_interval == HEALTHY_POLL_INTERVAL
+    assert "without a signature" not in caplog.text
+    await coordinator.async_shutdown()  # the second read is not needed
 
-    # The lock really moves, on a bridge that does not sign: its webhooks are hints too, and
-    # the status reads they cause find out.
+
+async def test_a_bridge_that_does_not_sign_is_followed_through_status_reads(
+    hass: HomeAssistant,
+    emulator: EmulatedBridge,
+    init_integration: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    reads = count_status_reads(emulator)
+    coordinator = init_integration.runtime_data
+    # The lock really moves, on a bridge that does not sign: its webhooks are hints, and the
+    # status reads they cause find out.
     await emulator.set_faults(unsigned_webhooks=True)
     emulator.turn_knob(BoltState.DAY_LOCK)
     await emulator.wait_settled()
@@ -336,9 +383,166 @@ async def test_unsigned_webhooks_are_hints_that_cause_status_reads(
     await hass.async_block_till_done(wait_background_tasks=True)
     assert len(reads) == 1
     assert state_of(hass, ENTITY).state == "unlocked"
-    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=6))
-    await hass.async_block_till_done(wait_background_tasks=True)
-    assert len(reads) == 2  # three hints, one pair of reads
-
-    # Unsigned webhooks only: the fallback polling interval is used.
+    # Only unsigned webhooks told of a real change: this bridge does not sign. Said once; push
+    # counts as not working (the status is read every 45 s), and its webhooks count as pushes.
+    assert coordinator.push.signed is False
+    assert coordinator.push.last_received is not None
+    assert caplog.text.count("without a signature") == 1
     assert coordinator.update_interval == timedelta(seconds=45)
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=5))
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert len(reads) == 2  # the second read of the hint
+    emulator.turn_knob(BoltState.NIGHT_LOCK)
+    await emulator.wait_settled()
+    await hass.async_block_till_done()
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=7))
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert state_of(hass, ENTITY).state == "locked"
+    # A firmware update: it signs again (push works), then once more it does not.
+    await emulator.set_faults(unsigned_webhooks=False)
+    emulator.turn_knob(BoltState.DAY_LOCK)
+    await emulator.wait_settled()
+    await hass.async_block_till_done()
+    assert signs(coordinator) is True
+    assert coordinator.push_healthy
+    await emulator.set_faults(unsigned_webhooks=True)
+    emulator.turn_knob(BoltState.NIGHT_LOCK)
+    await emulator.wait_settled()
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=12))
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert state_of(hass, ENTITY).state == "locked"
+    assert signs(coordinator) is False
+    assert caplog.text.count("without a signature") == 1
+    await coordinator.async_shutdown()
+
+
+async def test_a_status_read_for_another_reason_serves_waiting_hints(
+    freezer: FrozenDateTimeFactory,
+    hass: HomeAssistant,
+    emulator: EmulatedBridge,
+    init_integration: MockConfigEntry,
+    ha_client: HaClient,
+) -> None:
+    reads = count_status_reads(emulator)
+    coordinator = init_integration.runtime_data
+    body = json.dumps(lock_payload(emulator, "STATE_CHANGED_LATCH")).encode()
+    assert await post(ha_client, body, {}) == 200
+    # Before the hint's reads ran (the event loop was busy), the status was read anyway, for
+    # example to check a command: that read serves them, no extra read follows.
+    freezer.tick(timedelta(seconds=4))
+    await coordinator.async_refresh()
+    assert len(reads) == 1
+    async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=10))
+    await hass.async_block_till_done(wait_background_tasks=True)
+    assert len(reads) == 1
+
+
+async def test_unsigned_operations_in_quick_succession_are_each_seen_quickly(
+    hass: HomeAssistant, make_emulator: BridgeFactory, ha_url: str
+) -> None:
+    bridge = await make_emulator()
+    await bridge.set_faults(unsigned_webhooks=True)
+    entry = make_entry(bridge)
+    await setup_integration(hass, entry)
+    loop = asyncio.get_running_loop()
+    # Operations 1.5 s apart: each one's state must be right within 2 s (a fixed pause of
+    # several seconds between pairs of reads made the second one wait for the pair's end).
+    for state, shown in (
+        (BoltState.DAY_LOCK, "unlocked"),
+        (BoltState.NIGHT_LOCK, "locked"),
+        (BoltState.DAY_LOCK, "unlocked"),
+    ):
+        started = loop.time()
+        bridge.turn_knob(state)
+        while state_of(hass, ENTITY).state != shown:
+            assert loop.time() - started < 2.0, f"{shown} not shown within 2 s"
+            await asyncio.sleep(0.05)
+        await asyncio.sleep(max(0.0, started + 1.5 - loop.time()))
+    await entry.runtime_data.async_shutdown()
+
+
+def _forged_requests(bridge: EmulatedBridge) -> list[tuple[str, bytes, dict[str, str]]]:
+    """Requests someone without the bridge key (or a broken sender) might post."""
+    event = lock_payload(bridge, "STATE_CHANGED_LATCH", key_id=5)
+    body, headers = signed(bridge, event)
+    stamp = headers["TIMESTAMP"]
+    other_key = bytes(range(1, 33))
+    wrong_key_hash = webhook_body_hash(bridge_key=other_key, body=body, timestamp=int(stamp))
+    not_an_object_hash = webhook_body_hash(
+        bridge_key=bridge.config.bridge_key, body=b"[1,2,3]", timestamp=int(stamp)
+    )
+    requests: list[tuple[str, bytes, dict[str, str]]] = [
+        ("POST", body + b" ", headers),  # tampered body
+        ("POST", body, {**headers, "TIMESTAMP": str(int(stamp) + 1)}),  # tampered timestamp
+        ("POST", body, {**headers, "HASH": "0" * 64}),
+        ("POST", body, {**headers, "HASH": "zz" * 32}),
+        ("POST", body, {**headers, "HASH": "-"}),
+        ("POST", body, {**headers, "HASH": wrong_key_hash}),
+        ("POST", body, {**headers, "TIMESTAMP": "abc"}),
+        ("POST", body, {**headers, "TIMESTAMP": "\uff11\uff12\uff13"}),
+        ("POST", body, {**headers, "TIMESTAMP": "9" * 30}),
+        ("POST", body, {**headers, "HASH": "\u00e9" * 64}),
+        ("POST", bytes(range(256)) * 4, headers),  # random bytes
+        ("POST", b"[1,2,3]", {**headers, "HASH": not_an_object_hash}),  # real key, no object
+        ("POST", b"\xff\xfe\x00", {}),  # unsigned, not JSON
+        ("POST", b'{"a":' * 5000 + b"1" + b"}" * 5000, {}),  # unsigned, too deep to parse
+        ("POST", json.dumps(event).encode(), {}),  # unsigned lock event
+        ("POST", json.dumps(event).encode(), {"TIMESTAMP": stamp}),  # half the headers
+        ("POST", b"{" * 20_000, headers),  # too large
+        ("GET", body, headers),
+        ("PUT", body, headers),
+        ("HEAD", b"", {}),
+    ]
+    return requests
+
+
+async def test_forged_requests_change_nothing_and_log_once_per_kind(  # noqa: PLR0917 - fixtures
+    hass: HomeAssistant,
+    enable_all_entities: None,
+    emulator: EmulatedBridge,
+    init_integration: MockConfigEntry,
+    ha_client: HaClient,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    coordinator = init_integration.runtime_data
+    ours = {
+        entry.entity_id
+        for entry in er.async_entries_for_config_entry(
+            er.async_get(hass), init_integration.entry_id
+        )
+    }
+    before = {entity_id: state_of(hass, entity_id).state for entity_id in ours}
+    changed: list[str] = []
+    hass.bus.async_listen(
+        "state_changed",
+        lambda event: (
+            changed.append(event.data["entity_id"]) if event.data["entity_id"] in ours else None
+        ),
+    )
+    caplog.clear()
+    statuses: set[int] = set()
+    for _ in range(5):
+        for method, body, headers in _forged_requests(emulator):
+            response = await ha_client.request(method, PATH, data=body, headers=headers)
+            statuses.add(response.status)
+    # Unsigned ones are hints: the status reads they ask for (rate-limited) find nothing new.
+    for seconds in (1, 5, 10):
+        async_fire_time_changed(hass, dt_util.utcnow() + timedelta(seconds=seconds))
+        await hass.async_block_till_done(wait_background_tasks=True)
+    assert statuses <= {200, 401, 405, 413}
+    assert changed == []
+    assert {entity_id: state_of(hass, entity_id).state for entity_id in ours} == before
+    assert coordinator.push.counters[VERIFIED] == 0
+    assert coordinator.push.signed is None
+    assert coordinator.push_healthy
+    # Nothing above debug per request: one warning per kind of rejection, from us, and no
+    # error anywhere. (The test server's access log is off in Home Assistant.)
+    above_debug = [
+        r for r in caplog.records if r.levelno > logging.DEBUG and r.name != "aiohttp.access"
+    ]
+    assert {r.name for r in above_debug} == {"custom_components.loqed_bridge"}
+    assert all(r.levelno == logging.WARNING for r in above_debug)
+    kinds = [r.getMessage().split(": ", 1)[1].split(". Further")[0] for r in above_debug]
+    assert len(kinds) == len(set(kinds)) == 5, kinds  # bad hash, header, not JSON, size, method
+    assert WEBHOOK_ID not in caplog.text
+    await coordinator.async_shutdown()

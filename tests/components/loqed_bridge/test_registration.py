@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING
 
+from aiohttp import web
+from aiohttp.test_utils import TestServer
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.core_config import async_process_ha_core_config
 from homeassistant.helpers import issue_registry as ir
 from homeassistant.setup import async_setup_component
+import pytest
 
 from custom_components.loqed_bridge.const import DOMAIN, FALLBACK_POLL_INTERVAL
 from custom_components.loqed_bridge.registration import callback_url, make_is_ours
@@ -15,9 +19,9 @@ from custom_components.loqed_bridge.registration import callback_url, make_is_ou
 from . import WEBHOOK_ID, entry_state, make_entry, setup_integration, state_of
 
 if TYPE_CHECKING:
-    from freezegun.api import FrozenDateTimeFactory
+    from collections.abc import AsyncIterator
+
     from homeassistant.core import HomeAssistant
-    import pytest
 
     from loqed_emulator import EmulatedBridge
 
@@ -97,12 +101,18 @@ async def test_a_url_the_bridge_cannot_take_is_a_registration_problem(
     assert caplog.text.count("Cannot register the webhook") == 1  # once, not per attempt
 
 
+def our_lines(caplog: pytest.LogCaptureFixture) -> list[tuple[int, str]]:
+    """What the integration and its library logged at INFO or above."""
+    return [
+        (r.levelno, r.getMessage())
+        for r in caplog.records
+        if r.name.startswith(("custom_components.loqed_bridge", "aioloqed"))
+        and r.levelno >= logging.INFO
+    ]
+
+
 async def test_registration_comes_back_when_the_bridge_answers_again(
-    freezer: FrozenDateTimeFactory,
-    hass: HomeAssistant,
-    emulator: EmulatedBridge,
-    ha_url: str,
-    caplog: pytest.LogCaptureFixture,
+    hass: HomeAssistant, emulator: EmulatedBridge, ha_url: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     entry = make_entry(emulator)
     await setup_integration(hass, entry)
@@ -110,13 +120,60 @@ async def test_registration_comes_back_when_the_bridge_answers_again(
     coordinator.bridge.status_retries = 1
     emulator.registry.clear()
     await emulator.set_bridge_down(down=True)
+    caplog.clear()
     await coordinator.async_reconcile()
     await hass.async_block_till_done(wait_background_tasks=True)
     # The failed check made the coordinator look at the bridge at once: it is gone.
     assert state_of(hass, "lock.front_door").state == "unavailable"
     assert coordinator.registrar.state.problem == "cannot_connect"
+    assert coordinator.update_interval == FALLBACK_POLL_INTERVAL
 
     await emulator.set_bridge_down(down=False)
     await coordinator.async_reconcile()
     assert [r.flags for r in emulator.registry] == [511]
-    assert "works again" in caplog.text
+    # The check that worked made the coordinator look again: the entities are back.
+    assert state_of(hass, "lock.front_door").state == "locked"
+    # One line going down, one coming back: not one more for the registration.
+    lines = our_lines(caplog)
+    assert [level for level, _ in lines] == [logging.ERROR, logging.INFO], lines
+
+
+@pytest.fixture
+async def no_webhook_list(emulator: EmulatedBridge) -> AsyncIterator[TestServer]:
+    """A bridge that answers its status but drops the connection on the webhook list."""
+
+    async def status(_: web.Request) -> web.Response:
+        return web.json_response(emulator.status())
+
+    async def drop(request: web.Request) -> web.Response:
+        assert request.transport is not None
+        request.transport.close()
+        return web.Response()
+
+    app = web.Application()
+    app.router.add_get("/status", status)
+    app.router.add_get("/webhooks", drop)
+    server = TestServer(app, host="127.0.0.1")
+    await server.start_server()
+    yield server
+    await server.close()
+
+
+async def test_a_registration_problem_of_a_bridge_that_answers_is_logged_once(
+    hass: HomeAssistant,
+    emulator: EmulatedBridge,
+    no_webhook_list: TestServer,
+    ha_url: str,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    entry = make_entry(emulator, port=no_webhook_list.port)
+    await setup_integration(hass, entry)
+    coordinator = entry.runtime_data
+    assert coordinator.registrar.state.problem == "cannot_connect"
+    await coordinator.async_reconcile()
+    await coordinator.async_reconcile()
+    # The bridge answers its status: the entities stay, the registration problem is told once.
+    assert state_of(hass, "lock.front_door").state == "locked"
+    assert [level for level, _ in our_lines(caplog)] == [logging.WARNING]
+    assert "Cannot register the webhook" in our_lines(caplog)[0][1]
+    assert coordinator.update_interval == FALLBACK_POLL_INTERVAL
