@@ -84,8 +84,9 @@ class LockState:
 
 def _going_to(state: LockState, event: GoingToStateEvent) -> LockState:
     if event.target is state.bolt_state:
-        # A command for the state the lock is already in: no motion follows.
-        motion, target = state.motion, state.target
+        # A command for the state the lock is already in: no motion follows, and one in
+        # progress is superseded (the lock goes back and reports no reached state for it).
+        motion, target = None, None
     else:
         motion, target = motion_towards(event.target), event.target
     return replace(

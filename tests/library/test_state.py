@@ -141,10 +141,12 @@ def test_command_for_current_state_starts_no_motion() -> None:
     assert (state.key_id, state.source) == (5, EventSource.REMOTE)
 
 
-def test_going_to_same_state_keeps_a_motion_in_progress() -> None:
+def test_going_to_the_current_state_ends_a_superseded_motion() -> None:
+    # Lock, then at once unlock: the lock goes back to day lock and reports only the going-to.
     moving = run(DAY, ev("GO_TO_STATE_MANUAL_LOCK_REMOTE_NIGHT_LOCK", 5))
     again = run(moving, ev("GO_TO_STATE_MANUAL_LOCK_REMOTE_LATCH", 5))
-    assert (again.motion, again.target) == (Motion.LOCKING, BoltState.NIGHT_LOCK)
+    assert (again.bolt_state, again.motion, again.target) == (BoltState.DAY_LOCK, None, None)
+    assert not again.is_moving
 
 
 def test_touch_to_lock_is_a_going_to_event() -> None:
