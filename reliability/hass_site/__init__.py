@@ -1,0 +1,1 @@
+"""Put on ``PYTHONPATH`` of the Home Assistant process only: see ``sitecustomize``."""
