@@ -21,7 +21,7 @@ from pathlib import Path
 import re
 import secrets
 import time
-from typing import TYPE_CHECKING, Any, Self
+from typing import TYPE_CHECKING, Any
 import uuid
 
 from tools.hass_harness import (
@@ -32,13 +32,13 @@ from tools.hass_harness import (
     JSONObject,
     load_base_configuration,
 )
+from tools.lifecycle import StartStop
 import yaml  # type: ignore[import-untyped,unused-ignore]
 
 from benchmarks.emulators import TimedBridge, bench_config
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
-    from types import TracebackType
 
 BENCH_DIR = Path(__file__).resolve().parent
 PROBE_DIR = BENCH_DIR / "custom_components" / "bench_probe"
@@ -158,7 +158,7 @@ class StartTimes:
 
 
 @dataclass(slots=True)
-class BenchStack:
+class BenchStack(StartStop):
     """Three emulators, one Home Assistant, three lock entities."""
 
     workdir: Path
@@ -257,21 +257,3 @@ class BenchStack:
         finally:
             for target in self.targets.values():
                 await target.bridge.stop()
-
-    async def __aenter__(self) -> Self:
-        """Start."""
-        try:
-            await self.start()
-        except BaseException:
-            await self.stop()
-            raise
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        """Stop."""
-        await self.stop()

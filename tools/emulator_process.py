@@ -14,7 +14,7 @@ import json
 import re
 import sys
 import time
-from typing import TYPE_CHECKING, Any, Self
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import aiohttp
@@ -25,11 +25,11 @@ from tools.hass_harness import (
     die_with_parent,
     terminate,
 )
+from tools.lifecycle import StartStop
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
     from pathlib import Path
-    from types import TracebackType
 
 _URL_LINES = {
     "bridge_url": re.compile(r"bridge API:\s+(\S+)"),
@@ -42,7 +42,7 @@ class EmulatorError(RuntimeError):
     """The emulator did not start, or its control API refused a request."""
 
 
-class EmulatorProcess:
+class EmulatorProcess(StartStop):
     """One ``python -m loqed_emulator`` process, started in ``workdir``.
 
     ``args`` are further command-line flags (``--motor-time``, faults...). `start` returns once
@@ -184,24 +184,6 @@ class EmulatorProcess:
             self._output.close()
             self._output = None
         return code
-
-    async def __aenter__(self) -> Self:
-        """Start (and clean up if starting fails)."""
-        try:
-            await self.start()
-        except BaseException:
-            await self.stop()
-            raise
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        """Stop."""
-        await self.stop()
 
     # ------------------------------------------------------------------ control API
     async def _call(self, method: str, path: str, body: Mapping[str, Any] | None = None) -> Any:

@@ -53,6 +53,7 @@ from urllib.parse import quote
 import aiohttp
 import yaml  # type: ignore[import-untyped,unused-ignore]  # types-PyYAML is optional
 
+from tools.lifecycle import StartStop
 from tools.netns import require_private_netns
 
 if TYPE_CHECKING:
@@ -527,7 +528,7 @@ class HassWebSocket:
         return result
 
 
-class HomeAssistant:
+class HomeAssistant(StartStop):
     """One real Home Assistant process with a fresh config dir, onboarded and logged in.
 
     Use as ``async with HomeAssistant() as hass:`` or call `start` / `stop`. Must run in a private
@@ -633,23 +634,6 @@ class HomeAssistant:
         return "\n".join(text.splitlines()[-lines:])
 
     # ------------------------------------------------------------------ life cycle
-    async def __aenter__(self) -> Self:
-        """Start (and stop again if starting fails)."""
-        try:
-            await self.start()
-        except BaseException:
-            await self.stop()
-            raise
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        """Stop."""
-        await self.stop()
 
     async def prepare(self) -> None:
         """Create and fill the config dir (done by `start`; separate for callers that want it)."""

@@ -15,15 +15,15 @@ from dataclasses import asdict, dataclass, field
 import json
 import re
 import time
-from typing import TYPE_CHECKING, Any, Self
+from typing import TYPE_CHECKING, Any
 
 from tools.emulator_process import EmulatorProcess
 from tools.hass_harness import HassUser, HomeAssistant, JSONObject
+from tools.lifecycle import StartStop
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
     from pathlib import Path
-    from types import TracebackType
 
     from tools.hass_harness import HassWebSocket, StateChange, StateWatcher
 
@@ -49,7 +49,7 @@ class Timings:
     entity_ready: float = 0.0
 
 
-class LoqedStack:
+class LoqedStack(StartStop):
     """Emulator + Home Assistant + a ``loqed_bridge`` config entry, started and stopped together."""
 
     def __init__(
@@ -115,24 +115,6 @@ class LoqedStack:
             await self.hass.stop()
         finally:
             await self.emulator.stop()
-
-    async def __aenter__(self) -> Self:
-        """Start (stop again if that fails)."""
-        try:
-            await self.start()
-        except BaseException:
-            await self.stop()
-            raise
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        """Stop."""
-        await self.stop()
 
     # ------------------------------------------------------------------ evidence
     def poll_count(self) -> int:
