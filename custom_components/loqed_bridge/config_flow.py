@@ -157,6 +157,14 @@ def _information_error(err: LoqedCredentialsError) -> FlowError:
     return FlowError("invalid_json", CONF_INTEGRATION_INFORMATION, _problem_placeholders(err))
 
 
+def _pasted_credentials(text: str) -> LoqedCredentials:
+    """Read pasted "Integration information"; a problem names the wrong field."""
+    try:
+        return LoqedCredentials.from_integration_information(text)
+    except LoqedCredentialsError as err:
+        raise _information_error(err) from err
+
+
 def _typed_error(err: LoqedCredentialsError) -> FlowError:
     """Report a problem in typed values on the field that is wrong."""
     field, error = _FIELD_ERRORS.get(err.field, ("base", "invalid_key_format"))
@@ -334,12 +342,7 @@ class LoqedBridgeConfigFlow(ConfigFlow, domain=DOMAIN):
         error: FlowError | None = None
         if user_input is not None:
             try:
-                try:
-                    credentials = LoqedCredentials.from_integration_information(
-                        user_input[CONF_INTEGRATION_INFORMATION]
-                    )
-                except LoqedCredentialsError as err:
-                    raise _information_error(err) from err
+                credentials = _pasted_credentials(user_input[CONF_INTEGRATION_INFORMATION])
                 return await self._async_create(credentials)
             except FlowError as err:
                 error = _paste_error(err)
@@ -521,12 +524,7 @@ class LoqedBridgeConfigFlow(ConfigFlow, domain=DOMAIN):
         error: FlowError | None = None
         if user_input is not None:
             try:
-                try:
-                    credentials = LoqedCredentials.from_integration_information(
-                        user_input[CONF_INTEGRATION_INFORMATION]
-                    )
-                except LoqedCredentialsError as err:
-                    raise _information_error(err) from err
+                credentials = _pasted_credentials(user_input[CONF_INTEGRATION_INFORMATION])
                 # The address where the bridge was found is newer than the one in the JSON.
                 credentials = replace(credentials, host=host, port=port or credentials.port)
                 return await self._async_create(credentials)

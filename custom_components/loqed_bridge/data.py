@@ -117,15 +117,6 @@ def apply_event(data: LoqedData, event: LoqedEvent) -> LoqedData:
     if isinstance(event, GoingToStateEvent | StateReachedEvent):
         # The lock reports motions over Bluetooth, so it is online.
         lock = reduce_state(data.lock, event)
-        if (
-            isinstance(event, GoingToStateEvent)
-            and event.target is data.lock.bolt_state
-            and lock.motion is not None
-        ):
-            # A new operation supersedes the one in progress: the lock goes (back) to where it
-            # is, so no motion follows and no state change will end the old one. (The library's
-            # reducer keeps the old motion; shown, it would stay forever.)
-            lock = replace(lock, motion=None, target=None)
         return replace(
             data,
             lock=lock,

@@ -18,12 +18,13 @@ import ipaddress
 import logging
 import os
 import time
-from typing import TYPE_CHECKING, Any, Final, Self
+from typing import TYPE_CHECKING, Any, ClassVar, Final, Self
 
 import aiohttp
 import orjson
 from yarl import URL
 
+from aioloqed._session import SessionOwner
 from aioloqed.const import (
     DEFAULT_PORT,
     DEFAULT_REQUEST_TIMEOUT,
@@ -55,7 +56,6 @@ from aioloqed.webhook import WebhookVerifier
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
-    from types import TracebackType
 
     from aioloqed.credentials import LoqedCredentials
     from aioloqed.exceptions import CredentialName
@@ -115,7 +115,7 @@ def _host_for_url(host: str) -> str:
 
 
 @dataclass
-class LoqedBridge:
+class LoqedBridge(SessionOwner):
     """Client for one LOQED bridge on the local network.
 
     ``session`` may be an :class:`aiohttp.ClientSession` owned by the caller; it is never closed
@@ -125,6 +125,10 @@ class LoqedBridge:
     ``bridge_key`` is needed for webhook management, ``lock_key`` and ``local_key_id`` for
     commands; ``status`` needs neither. ``clock`` supplies the Unix time used in signatures.
     """
+
+    # One TCP connection per request in a session of our own: the bridges are small devices and
+    # a signed command should never ride on a half-dead keep-alive connection.
+    _force_close: ClassVar[bool] = True
 
     host: str
     port: int = DEFAULT_PORT
@@ -166,19 +170,6 @@ class LoqedBridge:
         return WebhookVerifier(_decode_key(self.bridge_key, "bridge_key"), **kwargs)
 
     # ------------------------------------------------------------------ transport
-
-    def _get_session(self) -> aiohttp.ClientSession:
-        if self.session is None:
-            # One TCP connection per request: the bridges are small devices and a signed
-            # command should never ride on a half-dead keep-alive connection. The system
-            # resolver also knows mDNS names such as LOQED-aabbccddeeff.local.
-            self.session = aiohttp.ClientSession(
-                connector=aiohttp.TCPConnector(
-                    force_close=True, resolver=aiohttp.ThreadedResolver()
-                )
-            )
-            self._close_session = True
-        return self.session
 
     async def _request(
         self,
@@ -399,23 +390,3 @@ class LoqedBridge:
         return plan
 
     # ------------------------------------------------------------------ lifetime
-
-    async def close(self) -> None:
-        """Close the session if this client created it."""
-        if self.session is not None and self._close_session:
-            await self.session.close()
-            self.session = None
-            self._close_session = False
-
-    async def __aenter__(self) -> Self:
-        """Use the client as an async context manager."""
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc_value: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        """Close the session if this client created it."""
-        await self.close()

@@ -18,6 +18,7 @@ import aiohttp
 import orjson
 from yarl import URL
 
+from aioloqed._session import SessionOwner
 from aioloqed.bridge import USER_AGENT, transport_reason
 from aioloqed.const import LockSetting
 from aioloqed.credentials import CredentialsProblem, LoqedCredentials
@@ -31,7 +32,6 @@ from aioloqed.exceptions import (
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
-    from types import TracebackType
 
 _LOGGER = logging.getLogger("aioloqed")
 
@@ -118,7 +118,7 @@ class CloudLock:
 
 
 @dataclass
-class LoqedCloud:
+class LoqedCloud(SessionOwner):
     """Client for the cloud Integrations API with a personal access token.
 
     The token is never shown in ``repr``, logs or error messages. ``session`` may be the caller's
@@ -143,11 +143,7 @@ class LoqedCloud:
 
     async def _request(self, method: str, path: str, *, body: bytes | None = None) -> bytes:
         """Send one request and return a 2xx body; an HTML answer means a refused token."""
-        if self.session is None:
-            self.session = aiohttp.ClientSession(
-                connector=aiohttp.TCPConnector(resolver=aiohttp.ThreadedResolver())
-            )
-            self._close_session = True
+        session = self._get_session()
         headers = {
             "Authorization": f"Bearer {self.token}",
             "Accept": "application/json",
@@ -158,7 +154,7 @@ class LoqedCloud:
         _LOGGER.debug("%s %s to the LOQED cloud", method, path)
         try:
             async with asyncio.timeout(self.request_timeout):
-                async with self.session.request(
+                async with session.request(
                     method,
                     URL(f"{self.base_url}{path}", encoded=True),
                     headers=headers,
@@ -224,23 +220,3 @@ class LoqedCloud:
             f"/api/locks/{quote(str(lock_id), safe='')}/setting",
             body=orjson.dumps(payload),
         )
-
-    async def close(self) -> None:
-        """Close the session if this client created it."""
-        if self.session is not None and self._close_session:
-            await self.session.close()
-            self.session = None
-            self._close_session = False
-
-    async def __aenter__(self) -> Self:
-        """Use the client as an async context manager."""
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc_value: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        """Close the session if this client created it."""
-        await self.close()
