@@ -41,6 +41,9 @@ DEFAULT_TIMESTAMP_WINDOW: Final = 30
 MIN_TIMESTAMP_WINDOW: Final = 10
 MAX_TIMESTAMP_WINDOW: Final = 120
 
+LOCK_ENTITY_KEY: Final = "lock"
+"""Key of the lock entity's description; the coordinator updates it before any other entity."""
+
 HEALTHY_POLL_INTERVAL: Final = timedelta(minutes=10)
 """Status read interval while push works.
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from homeassistant.config_entries import ConfigEntry
 from homeassistant.const import CONF_WEBHOOK_ID
@@ -22,13 +22,11 @@ from homeassistant.helpers.update_coordinator import DataUpdateCoordinator, Upda
 
 from aioloqed import (
     BridgeStatus,
-    GoingToStateEvent,
     LoqedAuthenticationError,
     LoqedBridge,
     LoqedConnectionError,
     LoqedError,
     LoqedEvent,
-    StateReachedEvent,
     WebhookVerifier,
 )
 
@@ -37,6 +35,7 @@ from .const import (
     CONF_LOCAL_KEY_ID,
     DOMAIN,
     ISSUE_PUSH_UNHEALTHY,
+    LOCK_ENTITY_KEY,
     LOGGER,
     MOTION_TIMEOUT,
     OWN_KEY_NAME,
@@ -45,7 +44,7 @@ from .const import (
     RECONCILE_MIN_SPACING,
     STATUS_LAG_GRACE,
 )
-from .data import LoqedData, apply_event, apply_status
+from .data import LoqedData, apply_event, apply_status, is_lock_event
 from .hints import HintReads
 from .issues import async_clear_issue, async_raise_issue
 from .options import LoqedOptions
@@ -53,6 +52,7 @@ from .push import PushReceiver
 from .registration import WebhookRegistrar
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from datetime import datetime
 
     from aioloqed import LoqedCredentials
@@ -329,37 +329,55 @@ class LoqedCoordinator(DataUpdateCoordinator[LoqedData]):
     # ------------------------------------------------------------------ push
 
     @callback
-    def async_update_listeners(self) -> None:
-        """Update the lock entity first: its state is what people wait for."""
-        listeners = list(self._listeners.values())
-        for update_callback, context in listeners:
-            if context == "lock":
-                update_callback()
-        for update_callback, context in listeners:
-            if context != "lock":
-                update_callback()
+    def async_add_listener(
+        self, update_callback: CALLBACK_TYPE, context: Any = None
+    ) -> Callable[[], None]:
+        """Add a listener; the lock entity's stay first, as its state is what people wait for.
+
+        Home Assistant calls listeners in the order they were added (platforms set up in
+        parallel, entities re-added on changes): keeping the lock's in front costs nothing on
+        each update.
+        """
+        remove = super().async_add_listener(update_callback, context)
+        listeners = self._listeners
+        if context == LOCK_ENTITY_KEY and next(iter(listeners.values()))[1] != LOCK_ENTITY_KEY:
+            ordered = {
+                key: value for key, value in listeners.items() if value[1] == LOCK_ENTITY_KEY
+            }
+            ordered.update(listeners)
+            listeners.clear()
+            listeners.update(ordered)
+        return remove
 
     @callback
     def async_push_event(self, event: LoqedEvent, now: float) -> None:
-        """Apply a verified webhook event (hot path)."""
-        lock_event = isinstance(event, GoingToStateEvent | StateReachedEvent)
-        if lock_event:
+        """Apply a verified webhook event (hot path: the lock entity's state is written first)."""
+        if not self.last_update_success:
+            self._async_push_recovered(event, now)
+            return
+        # Not async_set_updated_data: it would re-arm the poll timer on every event.
+        self.data = apply_event(self.data, event)
+        self.async_update_listeners()
+        if is_lock_event(event):
             self._last_lock_event = now
             self.commander.async_event(event)
-        recovered = not self.last_update_success
-        if recovered:
-            self.async_set_updated_data(apply_event(self.data, event))
-        else:
-            # Not async_set_updated_data: it would re-arm the poll timer on every event.
-            self.data = apply_event(self.data, event)
-            self.async_update_listeners()
-        if lock_event:
             self._async_watch_motion()
-        if self._awaiting_push or recovered:
+        if self._awaiting_push:
             self._awaiting_push = False
-            if recovered:
-                LOGGER.info("The LOQED bridge of '%s' is sending again", self.name)
             self.async_update_poll_interval()
+
+    @callback
+    def _async_push_recovered(self, event: LoqedEvent, now: float) -> None:
+        """Take a verified webhook from a bridge that status reads could not reach: it is back."""
+        if is_lock_event(event):
+            self._last_lock_event = now
+            self.commander.async_event(event)
+        self.async_set_updated_data(apply_event(self.data, event))
+        if is_lock_event(event):
+            self._async_watch_motion()
+        self._awaiting_push = False
+        LOGGER.info("The LOQED bridge of '%s' is sending again", self.name)
+        self.async_update_poll_interval()
 
     @callback
     def _async_watch_motion(self) -> None:

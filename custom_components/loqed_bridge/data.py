@@ -117,12 +117,18 @@ def apply_event(data: LoqedData, event: LoqedEvent) -> LoqedData:
     if isinstance(event, GoingToStateEvent | StateReachedEvent):
         # The lock reports motions over Bluetooth, so it is online.
         lock = reduce_state(data.lock, event)
-        return replace(
-            data,
+        operation = _operation(data, event, lock)
+        # Every field written out (no ``replace``): this runs for every lock webhook.
+        return LoqedData(
             lock=lock,
+            status=data.status,
             lock_online=True,
+            battery_percentage=data.battery_percentage,
+            battery_type=data.battery_type,
+            wifi_strength=data.wifi_strength,
+            ble_strength=data.ble_strength,
             last_event=event,
-            operation=_operation(data, event, lock) or data.operation,
+            operation=data.operation if operation is None else operation,
         )
     if isinstance(event, BatteryEvent):
         if event.battery_percentage is None:

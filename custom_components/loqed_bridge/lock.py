@@ -9,17 +9,18 @@ from homeassistant.core import HomeAssistant, callback
 
 from aioloqed import BoltState, LockAction, Motion
 
+from .const import LOCK_ENTITY_KEY
 from .entity import LoqedEntity
 
 if TYPE_CHECKING:
     from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-    from .coordinator import LoqedConfigEntry, LoqedCoordinator
+    from .coordinator import LoqedConfigEntry
 
 # Commands are serialised per lock by the commander; locks of different bridges run in parallel.
 PARALLEL_UPDATES = 0
 
-LOCK_DESCRIPTION = LockEntityDescription(key="lock", translation_key="lock", name=None)
+LOCK_DESCRIPTION = LockEntityDescription(key=LOCK_ENTITY_KEY, translation_key="lock", name=None)
 
 
 async def async_setup_entry(
@@ -39,21 +40,76 @@ def changed_by(key_id: int | None, source: str | None, name: str | None = None) 
 
 
 class LoqedLock(LoqedEntity, LockEntity):
-    """The LOQED Touch Smart Lock."""
+    """The LOQED Touch Smart Lock.
 
-    def __init__(self, coordinator: LoqedCoordinator, description: LockEntityDescription) -> None:
-        """Set the first state from the coordinator."""
-        super().__init__(coordinator, description)
-        self._update_from_data()
+    Its state is read straight from the coordinator's data when Home Assistant writes it (no
+    copies into ``_attr_*`` first): a webhook's change reaches the state machine with the least
+    work in between.
+    """
 
     @property
     def available(self) -> bool:
         """Available while the bridge answers and the lock is connected to it."""
         return super().available and self.coordinator.data.lock_online is not False
 
+    @property
+    def supported_features(self) -> LockEntityFeature:
+        """Open the latch, unless the door has a handle outside (then it only unlocks)."""
+        if self.coordinator.options.handle_outside:
+            return LockEntityFeature(0)
+        return LockEntityFeature.OPEN
+
+    @property
+    def is_locked(self) -> bool | None:
+        """Night lock; ``None`` while the bolt state is not known."""
+        bolt = self.coordinator.data.lock.bolt_state
+        return None if bolt is BoltState.UNKNOWN else bolt is BoltState.NIGHT_LOCK
+
+    @property
+    def is_open(self) -> bool:
+        """The latch is pulled."""
+        return self.coordinator.data.lock.bolt_state is BoltState.OPEN
+
+    @property
+    def is_jammed(self) -> bool:
+        """The motor stalled and no definite state was reached since."""
+        return self.coordinator.data.lock.jammed
+
+    @property
+    def _motion(self) -> Motion | None:
+        """Our command in flight, else the motion the lock reported."""
+        coordinator = self.coordinator
+        return coordinator.commander.motion or coordinator.data.lock.motion
+
+    @property
+    def is_opening(self) -> bool:
+        """Going to open."""
+        return self._motion is Motion.OPENING
+
+    @property
+    def is_unlocking(self) -> bool:
+        """Going to day lock."""
+        return self._motion is Motion.UNLOCKING
+
+    @property
+    def is_locking(self) -> bool:
+        """Going to night lock."""
+        return self._motion is Motion.LOCKING
+
+    @property
+    def changed_by(self) -> str | None:
+        """Who moved the lock last."""
+        coordinator = self.coordinator
+        lock = coordinator.data.lock
+        source = lock.source
+        return changed_by(
+            lock.key_id,
+            None if source is None else source.value,
+            coordinator.key_name(lock.key_id),
+        )
+
     @callback
     def _handle_coordinator_update(self) -> None:
-        self._update_from_data()
         coordinator = self.coordinator
         if (
             coordinator.data.lock.key_id != coordinator.bridge.local_key_id
@@ -63,27 +119,6 @@ class LoqedLock(LoqedEntity, LockEntity):
             # result of the last action called on this entity, so do not credit it to that call.
             self._context = None
         super()._handle_coordinator_update()
-
-    def _update_from_data(self) -> None:
-        coordinator = self.coordinator
-        # On a door with a handle outside, "open" does nothing more than unlock.
-        self._attr_supported_features = (
-            LockEntityFeature(0) if coordinator.options.handle_outside else LockEntityFeature.OPEN
-        )
-        lock = coordinator.data.lock
-        motion = coordinator.commander.motion or lock.motion
-        bolt = lock.bolt_state
-        self._attr_is_locked = None if bolt is BoltState.UNKNOWN else bolt is BoltState.NIGHT_LOCK
-        self._attr_is_open = bolt is BoltState.OPEN
-        self._attr_is_jammed = lock.jammed
-        self._attr_is_opening = motion is Motion.OPENING
-        self._attr_is_unlocking = motion is Motion.UNLOCKING
-        self._attr_is_locking = motion is Motion.LOCKING
-        self._attr_changed_by = changed_by(
-            lock.key_id,
-            lock.source.value if lock.source is not None else None,
-            coordinator.key_name(lock.key_id),
-        )
 
     async def async_lock(self, **kwargs: Any) -> None:  # noqa: ARG002
         """Go to night lock."""

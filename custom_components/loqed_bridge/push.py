@@ -136,18 +136,19 @@ class PushReceiver:
         now = time.time()
         result = self.verifier.verify(body, request.headers, now)
         if type(result) is VerifiedWebhook:
-            self.counters[VERIFIED] += 1
+            # What the entities show first (they read these), the bookkeeping after.
             self.signed = True
-            self.last_skew = result.skew
-            self._skews.append(result.skew)
             self.last_verified = self.last_received = now
+            self.last_skew = skew = result.skew
+            self._coordinator.async_push_event(result.event, now)
+            self.counters[VERIFIED] += 1
+            self._skews.append(skew)
             if self.stale_in_a_row:
                 self.stale_in_a_row = 0
                 coordinator = self._coordinator
                 async_clear_issue(
                     coordinator.hass, coordinator.config_entry.entry_id, ISSUE_CLOCK_SKEW
                 )
-            self._coordinator.async_push_event(result.event, now)
             return web.Response()
         if type(result) is UnverifiableWebhook:
             self._unverifiable(now)

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Final, NamedTuple
 
 import orjson
 
-from aioloqed.const import BatteryType, BoltState, EventSource
+from aioloqed.const import MAX_KEY_ID, BatteryType, BoltState, EventSource
 from aioloqed.exceptions import LoqedResponseError
 from aioloqed.models import (
     parse_battery_type,
@@ -229,23 +229,52 @@ def _mac(data: Mapping[str, Any], name: str) -> str | None:
     return parse_mac(value)
 
 
-def _lock_event(data: Mapping[str, Any], event_type: str) -> LoqedEvent:
-    mac_wifi, mac_ble = _mac(data, "mac_wifi"), _mac(data, "mac_ble")
-    info = EVENT_TABLE.get(event_type)
+_STATE_NAMES: Final[Mapping[str, BoltState]] = {
+    "OPEN": _OPEN,
+    "DAY_LOCK": _DAY,
+    "NIGHT_LOCK": _NIGHT,
+}
+"""Known states as bridges spell them in ``go_to_state`` and ``requested_state``."""
+
+
+def _state_field(value: Any) -> BoltState:
+    """Read a ``go_to_state`` or ``requested_state`` value: the bridges' own spelling first."""
+    if type(value) is str:
+        found = _STATE_NAMES.get(value)
+        if found is not None:
+            return found
+    return parse_bolt_state(value)
+
+
+def _lock_event(data: Mapping[str, Any], event_type: str, info: _EventInfo | None) -> LoqedEvent:
+    """Build the event of a lock ``event_type`` (``info``: its table entry or guess, if any).
+
+    Runs for every webhook: the common shapes (an int key id, known names) take the short way.
+    """
+    mac_wifi = data.get("mac_wifi")
+    if mac_wifi is not None:
+        mac_wifi = parse_mac(mac_wifi)
+    mac_ble = data.get("mac_ble")
+    if mac_ble is not None:
+        mac_ble = parse_mac(mac_ble)
     if info is None:
-        info = _guess_info(event_type)
-        if info is None:
-            return UnknownEvent(mac_wifi=mac_wifi, mac_ble=mac_ble, raw=data, event_type=event_type)
-    key_id = parse_key_id(data.get("key_local_id"))
+        return UnknownEvent(mac_wifi=mac_wifi, mac_ble=mac_ble, raw=data, event_type=event_type)
+    key = data.get("key_local_id")
+    if type(key) is int:
+        key_id: int | None = key if 0 <= key <= MAX_KEY_ID else None
+    else:
+        key_id = parse_key_id(key)
     source = _source(info, key_id)
     if info.going_to:
-        target = parse_bolt_state(data.get("go_to_state"))
+        target = _state_field(data.get("go_to_state"))
         if target is _UNKNOWN:
             target = parse_bolt_state(data.get("go_to_state_numeric"))
         if target is _UNKNOWN:
             target = info.state
-        if target is _UNKNOWN:
-            return UnknownEvent(mac_wifi=mac_wifi, mac_ble=mac_ble, raw=data, event_type=event_type)
+            if target is _UNKNOWN:
+                return UnknownEvent(
+                    mac_wifi=mac_wifi, mac_ble=mac_ble, raw=data, event_type=event_type
+                )
         return GoingToStateEvent(
             mac_wifi=mac_wifi,
             mac_ble=mac_ble,
@@ -256,7 +285,7 @@ def _lock_event(data: Mapping[str, Any], event_type: str) -> LoqedEvent:
             source=source,
         )
     requested = data.get("requested_state")
-    requested_state = parse_bolt_state(requested)
+    requested_state = _state_field(requested)
     if requested_state is _UNKNOWN and requested is None:
         requested_state = parse_bolt_state(data.get("requested_state_numeric"))
     return StateReachedEvent(
@@ -309,8 +338,15 @@ def parse_event(data: Mapping[str, Any]) -> LoqedEvent:
     ``ble_strength`` an online-status event, and anything else an unknown event.
     """
     event_type = data.get("event_type")
+    if type(event_type) is str:
+        # The bridge's own spelling first: one lookup for every webhook it sends.
+        info = EVENT_TABLE.get(event_type)
+        if info is not None:
+            return _lock_event(data, event_type, info)
     if isinstance(event_type, str) and event_type.strip():
-        return _lock_event(data, event_type.strip().upper())
+        name = event_type.strip().upper()
+        info = EVENT_TABLE.get(name)
+        return _lock_event(data, name, info if info is not None else _guess_info(name))
     if event_type is not None and event_type != "":
         return UnknownEvent(
             mac_wifi=_mac(data, "mac_wifi"),

@@ -7,7 +7,7 @@ says which events confirm a command we sent.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final, Self
 
 from aioloqed.const import BoltState, EventSource, LockAction, Motion
@@ -89,8 +89,8 @@ def _going_to(state: LockState, event: GoingToStateEvent) -> LockState:
         motion, target = None, None
     else:
         motion, target = motion_towards(event.target), event.target
-    return replace(
-        state,
+    return LockState(
+        bolt_state=state.bolt_state,
         motion=motion,
         target=target,
         jammed=False,

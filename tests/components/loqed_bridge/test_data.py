@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from aioloqed import BatteryType, BoltState, BridgeStatus, EventSource, Motion, parse_event
 from custom_components.loqed_bridge.data import (
     LoqedData,
@@ -39,6 +41,21 @@ def test_going_to_state_starts_a_motion_and_marks_the_lock_online() -> None:
     assert after.lock.key_id == 3
     assert after.lock_online is True
     assert after.last_event is event
+
+
+def test_a_lock_event_keeps_everything_it_does_not_speak_of() -> None:
+    before = apply_status(LoqedData(), status(), keep_lock=False)
+    event = parse_event({**MACS, "event_type": "STATE_CHANGED_LATCH", "key_local_id": 4})
+    after = apply_event(before, event)
+    changed = {
+        field.name
+        for field in dataclasses.fields(LoqedData)
+        if getattr(after, field.name) != getattr(before, field.name)
+    }
+    assert changed == {"lock", "last_event", "operation"}
+    assert after.status is before.status
+    assert after.battery_percentage == 80
+    assert after.wifi_strength == 50
 
 
 def test_battery_event_with_a_level_sets_level_type_and_online() -> None:
