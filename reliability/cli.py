@@ -14,18 +14,67 @@ from typing import TYPE_CHECKING, Final
 from tools.netns import NetnsError, enter_private_netns, in_private_netns, loopback_ready
 
 from reliability.context import Settings
+from reliability.intervals import product_intervals
 from reliability.report import read_intro, render, summary, table
 from reliability.runner import run_suite
 from reliability.scenarios import SCENARIOS, selected
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Mapping, Sequence
 
     from reliability.runner import RunResult
 
 REPO_ROOT: Final = Path(__file__).resolve().parent.parent
 DEFAULT_REPORT: Final = REPO_ROOT / "docs" / "reliability.md"
 DEFAULT_RECONCILE: Final = 60.0
+DEFAULT_HEALTHY_POLL: Final = 120.0
+MINUTE: Final = 60.0
+
+
+def whole_minutes(text: str) -> float:
+    """Parse ``--healthy-poll-interval``: seconds, a whole number of minutes (0: the product's).
+
+    The integration keeps this interval in whole minutes (it is an option in minutes), so any
+    other value would not be the one in force.
+    """
+    try:
+        seconds = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if seconds < 0 or seconds % MINUTE:
+        raise argparse.ArgumentTypeError(
+            f"{text} s is not a whole number of minutes (the integration counts this interval "
+            "in minutes)"
+        )
+    return seconds
+
+
+def interval_overrides(
+    *, reconcile: float, healthy_poll: float, product: Mapping[str, float]
+) -> dict[str, float]:
+    """Return the integration constants to set in Home Assistant for this run (0: keep).
+
+    A healthy poll interval below the shortest one the options accept
+    (``MIN_HEALTHY_POLL_MINUTES``) lowers that bound too: the options form shows the interval
+    in force, and saving it (the replay scenario does, to set the callback URL) would otherwise
+    be refused, or store a value the integration raises back to the bound. Raises ValueError for
+    one above the longest the options accept.
+    """
+    overrides: dict[str, float] = {}
+    if reconcile > 0:
+        overrides["RECONCILE_INTERVAL"] = reconcile
+    if healthy_poll > 0:
+        longest = product.get("MAX_HEALTHY_POLL_MINUTES")
+        if longest is not None and healthy_poll > longest * MINUTE:
+            raise ValueError(
+                f"--healthy-poll-interval {healthy_poll:g} s is longer than the integration "
+                f"allows ({longest:g} min)"
+            )
+        overrides["HEALTHY_POLL_INTERVAL"] = healthy_poll
+        shortest = product.get("MIN_HEALTHY_POLL_MINUTES")
+        if shortest is not None and healthy_poll < shortest * MINUTE:
+            overrides["MIN_HEALTHY_POLL_MINUTES"] = healthy_poll / MINUTE
+    return overrides
 
 
 def say(text: str) -> None:
@@ -67,6 +116,14 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         default=DEFAULT_RECONCILE,
         help=f"seconds between webhook checks in Home Assistant (default {DEFAULT_RECONCILE:g}; "
         "0 keeps the integration's own value)",
+    )
+    parser.add_argument(
+        "--healthy-poll-interval",
+        type=whole_minutes,
+        default=DEFAULT_HEALTHY_POLL,
+        help="seconds between status reads in Home Assistant while push looks healthy, a whole "
+        f"number of minutes (default {DEFAULT_HEALTHY_POLL:g}; 0 keeps the integration's own "
+        "value)",
     )
     return parser.parse_args(argv)
 
@@ -126,12 +183,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValueError as err:
         say(str(err))
         return 2
+    try:
+        overrides = interval_overrides(
+            reconcile=args.reconcile_interval,
+            healthy_poll=args.healthy_poll_interval,
+            product=product_intervals(),
+        )
+    except ValueError as err:
+        say(str(err))
+        return 2
     if not private_network():
         return 2
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="loqed-reliability-"))
-    overrides = (
-        {"RECONCILE_INTERVAL": args.reconcile_interval} if args.reconcile_interval > 0 else {}
-    )
     settings = Settings(quick=args.quick, seed=args.seed, workdir=workdir, overrides=overrides)
     result = asyncio.run(run_suite(settings, scenarios, say))
     if only:

@@ -18,7 +18,7 @@ from reliability.secrets_scan import Redactor
 from reliability.stack import Stack
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Sequence
+    from collections.abc import Callable, Mapping, Sequence
 
     from reliability.context import Settings
     from reliability.scenarios import Scenario
@@ -31,6 +31,20 @@ CLEAN_FAULTS: Final = {
     "unsigned_webhooks": False,
     "latency_ms": 0,
 }
+REPORTED_INTERVALS: Final = (
+    "HEALTHY_POLL_INTERVAL",
+    "FALLBACK_POLL_INTERVAL",
+    "RECONCILE_INTERVAL",
+)
+"""The integration's intervals named in the report (seconds)."""
+BOUNDS_EXPLAINED: Final = {
+    "MIN_HEALTHY_POLL_MINUTES": (
+        "the shortest healthy poll interval the integration's options accept, in minutes, "
+        "lowered with `HEALTHY_POLL_INTERVAL` so that saving the options form keeps the "
+        "shortened interval"
+    ),
+}
+"""Constants that are not intervals in seconds but may be set along with one."""
 
 
 @dataclass(slots=True)
@@ -64,14 +78,40 @@ async def reset(ctx: Context) -> None:
             await ctx.resync()
 
 
+def interval_facts(
+    product: Mapping[str, float], overrides: Mapping[str, float]
+) -> tuple[dict[str, float], dict[str, float], list[str]]:
+    """Return the report's intervals, the overrides among them, and notes on the other overrides.
+
+    Every override is named: intervals as "product -> in force" by the report, anything else
+    (such as the options' lower bound of an interval) in a note.
+    """
+    intervals = {name: product[name] for name in REPORTED_INTERVALS if name in product}
+    reported = {name: value for name, value in overrides.items() if name in intervals}
+    notes = [
+        f"Also set in the Home Assistant process: `{name}` "
+        f"{product.get(name, float('nan')):g} -> {value:g} "
+        f"({BOUNDS_EXPLAINED.get(name, 'a further constant of the integration')})."
+        for name, value in sorted(overrides.items())
+        if name not in reported
+    ]
+    return intervals, reported, notes
+
+
+def budget_of(ctx: Context, scenario: Scenario) -> float:
+    """Seconds the scenario may take: its budget plus the intervals in force it waits for."""
+    return scenario.budget + sum(ctx.interval(name) for name in scenario.budget_intervals)
+
+
 async def run_scenario(ctx: Context, scenario: Scenario) -> list[Outcome]:
     """Run one scenario within its budget; a crash or overrun becomes a failed row."""
     began = time.monotonic()
+    budget = budget_of(ctx, scenario)
     try:
-        async with asyncio.timeout(scenario.budget):
+        async with asyncio.timeout(budget):
             rows = await scenario.run(ctx)
     except TimeoutError:
-        rows = [_failed(scenario, f"took longer than {scenario.budget:g} s")]
+        rows = [_failed(scenario, f"took longer than {budget:g} s")]
     except Exception as err:  # noqa: BLE001 - reported as a failed row
         rows = [_failed(scenario, f"{type(err).__name__}: {err}")]
     took = time.monotonic() - began
@@ -94,17 +134,15 @@ async def run_suite(
 ) -> RunResult:
     """Start the stack, run the scenarios, stop everything; return the rows."""
     intervals = product_intervals()
+    reported, overridden, notes = interval_facts(intervals, settings.overrides)
     info = RunInfo(
         mode="quick" if settings.quick else "full",
         started=datetime.now(UTC).strftime("%Y-%m-%d %H:%M"),
         python=platform.python_version(),
         seed=settings.seed,
-        intervals={
-            name: intervals[name]
-            for name in ("HEALTHY_POLL_INTERVAL", "FALLBACK_POLL_INTERVAL", "RECONCILE_INTERVAL")
-            if name in intervals
-        },
-        overrides=dict(settings.overrides),
+        intervals=reported,
+        overrides=overridden,
+        notes=notes,
     )
     result = RunResult(info)
     stack = Stack(settings.workdir, rng=random.Random(settings.seed), overrides=settings.overrides)  # noqa: S311

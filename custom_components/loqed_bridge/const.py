@@ -76,6 +76,8 @@ RECONCILE_MIN_SPACING: Final = 60.0
 
 STATUS_LAG_GRACE: Final = 20.0
 """Seconds after a verified lock event during which /status is not trusted over it."""
+RECHECK_MARGIN: Final = 1.0
+"""Seconds after ``STATUS_LAG_GRACE`` ends that a status the grace kept back is read again."""
 MOTION_TIMEOUT: Final = 20.0
 """Seconds a motion (locking, unlocking, opening) may be shown without the state that ends it.
 

@@ -40,6 +40,7 @@ from .const import (
     MOTION_TIMEOUT,
     OWN_KEY_NAME,
     PUSH_ISSUE_AFTER,
+    RECHECK_MARGIN,
     RECONCILE_INTERVAL,
     RECONCILE_MIN_SPACING,
     STATUS_LAG_GRACE,
@@ -105,6 +106,7 @@ class LoqedCoordinator(DataUpdateCoordinator[LoqedData]):
         self._hint_unsub: CALLBACK_TYPE | None = None
         self._hint_due: float | None = None
         self._motion_unsub: CALLBACK_TYPE | None = None
+        self._recheck_unsub: CALLBACK_TYPE | None = None
         self._status_over_motion = False
         self._unsub_periodic: CALLBACK_TYPE | None = None
         self._unsub_delayed_reconcile: CALLBACK_TYPE | None = None
@@ -144,10 +146,16 @@ class LoqedCoordinator(DataUpdateCoordinator[LoqedData]):
         if self._unsub_periodic is not None:
             self._unsub_periodic()
             self._unsub_periodic = None
-        for unsub in (self._hint_unsub, self._unsub_delayed_reconcile, self._motion_unsub):
+        for unsub in (
+            self._hint_unsub,
+            self._unsub_delayed_reconcile,
+            self._motion_unsub,
+            self._recheck_unsub,
+        ):
             if unsub is not None:
                 unsub()
         self._hint_unsub = self._unsub_delayed_reconcile = self._motion_unsub = None
+        self._recheck_unsub = None
         self._hint_due = None
         self.hints.clear()
 
@@ -223,6 +231,11 @@ class LoqedCoordinator(DataUpdateCoordinator[LoqedData]):
             and self._last_lock_event >= started - STATUS_LAG_GRACE
         )
         data = apply_status(self.data, status, keep_lock=keep_lock, command=self.commander.pending)
+        if keep_lock and status.bolt_state is not data.lock.bolt_state:
+            # The status may only lag the webhook, or the lock moved again and that webhook was
+            # lost: read again as soon as the webhook is no longer the fresher source.
+            assert self._last_lock_event is not None  # noqa: S101 - implied by keep_lock
+            self._async_recheck_at(self._last_lock_event + STATUS_LAG_GRACE)
         changed = data.operation is not self.data.operation
         if changed and hinted:
             if self.push.signed is not False and self._after_last_lock_event(
@@ -242,6 +255,19 @@ class LoqedCoordinator(DataUpdateCoordinator[LoqedData]):
             self._async_cancel_motion_watch()
         self._async_check_push_health()
         return data
+
+    @callback
+    def _async_recheck_at(self, moment: float) -> None:
+        """Read the status once more at ``moment`` (Unix time), unless a recheck is armed."""
+        if self._recheck_unsub is None:
+            self._recheck_unsub = async_call_later(
+                self.hass, max(0.0, moment - time.time()) + RECHECK_MARGIN, self._async_recheck
+            )
+
+    @callback
+    def _async_recheck(self, _now: datetime) -> None:
+        self._recheck_unsub = None
+        self._async_refresh_in_background("recheck")
 
     def _after_last_lock_event(self, moment: float | None, started: float) -> bool:
         """Whether ``moment`` (a webhook's arrival) is recent and newer than the last lock event."""

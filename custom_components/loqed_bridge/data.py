@@ -1,6 +1,8 @@
 """What the integration knows about one bridge and its lock, and how events and reads change it.
 
-Pure functions over a frozen dataclass: no I/O, no Home Assistant objects.
+Pure functions over a dataclass that is replaced, never changed in place: no I/O, no Home
+Assistant objects. (Not ``frozen``: a frozen dataclass costs several times as much to build, and
+one is built for every webhook.)
 """
 
 from __future__ import annotations
@@ -49,7 +51,7 @@ _GOING: Final[dict[BoltState, OperationType]] = {
 }
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class LockOperation:
     """One operation of the lock, for the event entity: what, how and with which key."""
 
@@ -62,7 +64,7 @@ class LockOperation:
     """Seen in a verified webhook; ``False`` when only a status read showed the change."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class LoqedData:
     """The coordinator's data: lock state plus what battery, signal and status said last."""
 
@@ -107,14 +109,17 @@ def _operation(
     )
 
 
+LOCK_EVENTS: Final = (GoingToStateEvent, StateReachedEvent)
+
+
 def is_lock_event(event: LoqedEvent) -> bool:
     """Whether ``event`` is about the bolt (going to or reaching a state)."""
-    return isinstance(event, GoingToStateEvent | StateReachedEvent)
+    return isinstance(event, LOCK_EVENTS)
 
 
 def apply_event(data: LoqedData, event: LoqedEvent) -> LoqedData:
     """Return the data after a verified webhook event."""
-    if isinstance(event, GoingToStateEvent | StateReachedEvent):
+    if isinstance(event, LOCK_EVENTS):
         # The lock reports motions over Bluetooth, so it is online.
         lock = reduce_state(data.lock, event)
         operation = _operation(data, event, lock)

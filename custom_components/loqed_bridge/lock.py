@@ -50,7 +50,8 @@ class LoqedLock(LoqedEntity, LockEntity):
     @property
     def available(self) -> bool:
         """Available while the bridge answers and the lock is connected to it."""
-        return super().available and self.coordinator.data.lock_online is not False
+        coordinator = self.coordinator
+        return coordinator.last_update_success and coordinator.data.lock_online is not False
 
     @property
     def supported_features(self) -> LockEntityFeature:
@@ -118,7 +119,8 @@ class LoqedLock(LoqedEntity, LockEntity):
             # Someone else moved the lock (at the door, another key): this change is not the
             # result of the last action called on this entity, so do not credit it to that call.
             self._context = None
-        super()._handle_coordinator_update()
+        # Every update is written (no "unchanged" check as for the other entities): straight on.
+        self.async_write_ha_state()
 
     async def async_lock(self, **kwargs: Any) -> None:  # noqa: ARG002
         """Go to night lock."""

@@ -8,6 +8,7 @@ else (forged, broken, other methods) changes no state and is logged once per kin
 from __future__ import annotations
 
 from collections import Counter, deque
+from ipaddress import ip_address
 import statistics
 import time
 from typing import TYPE_CHECKING, Final
@@ -15,6 +16,9 @@ from typing import TYPE_CHECKING, Final
 from aiohttp import hdrs, web
 from homeassistant.components import webhook
 from homeassistant.core import HomeAssistant, callback
+from homeassistant.helpers.network import is_cloud_connection
+from homeassistant.util.aiohttp import MockRequest
+from homeassistant.util.network import is_local
 
 from aioloqed import (
     RejectedWebhook,
@@ -34,6 +38,7 @@ VERIFIED: Final = "verified"
 UNVERIFIABLE: Final = "unverifiable"
 UNREADABLE: Final = "unreadable"
 WRONG_METHOD: Final = "wrong_method"
+NOT_LOCAL: Final = "not_local"
 ALLOWED_METHODS: Final = (hdrs.METH_GET, hdrs.METH_POST, hdrs.METH_PUT)
 """Every method Home Assistant routes to webhooks but HEAD (which it answers itself, silently).
 
@@ -42,6 +47,23 @@ warning with the webhook id in it, per request; we answer those (405) ourselves 
 """
 SKEW_SAMPLES: Final = 20
 """How many recent clock differences the skew estimate is the median of."""
+REMOTES_REMEMBERED: Final = 64
+"""Sender addresses whose locality is remembered (a bridge always sends from the same one)."""
+
+
+def is_local_remote(remote: str | None) -> bool:
+    """Whether a request's sender address is on the local network (loopback, private, link-local).
+
+    The same rule as Home Assistant's own ``local_only`` webhooks; an address that cannot be
+    read is not local.
+    """
+    if remote is None:
+        return False
+    try:
+        return is_local(ip_address(remote))
+    except ValueError:
+        return False
+
 
 _REJECT_EXPLANATIONS: Final[dict[RejectReason, str]] = {
     RejectReason.BAD_HASH: (
@@ -82,6 +104,8 @@ class PushReceiver:
         """Authentic webhooks outside the clock window since the last verified one."""
         self._skews: deque[float] = deque(maxlen=SKEW_SAMPLES)
         self._logged: set[str] = set()
+        self._remotes: dict[str | None, bool] = {}
+        """Sender address -> on the local network (see :meth:`_local`)."""
 
     @property
     def skew_estimate(self) -> float | None:
@@ -96,7 +120,9 @@ class PushReceiver:
         """Register the Home Assistant webhook (POST only, local network only).
 
         A handler left behind under the same id (which Home Assistant would refuse with
-        "Handler is already defined") is replaced.
+        "Handler is already defined") is replaced. The local-network rule is ours (see
+        :meth:`_local`), not Home Assistant's ``local_only``, which parses the sender's address
+        again for every request.
         """
         webhook.async_unregister(hass, webhook_id)
         webhook.async_register(
@@ -105,7 +131,7 @@ class PushReceiver:
             name,
             webhook_id,
             self.async_handle,
-            local_only=True,
+            local_only=False,
             allowed_methods=ALLOWED_METHODS,
         )
 
@@ -114,21 +140,29 @@ class PushReceiver:
         """Remove the Home Assistant webhook handler (the bridge registration stays)."""
         webhook.async_unregister(hass, webhook_id)
 
-    async def async_handle(
+    async def async_handle(  # noqa: PLR0911 - one return per documented answer
         self,
-        hass: HomeAssistant,  # noqa: ARG002 - webhook handler signature
-        webhook_id: str,  # noqa: ARG002
+        hass: HomeAssistant,
+        webhook_id: str,  # noqa: ARG002 - webhook handler signature
         request: web.Request,
     ) -> web.Response:
         """Verify one webhook and apply it.
 
         Answers 200 for verified, unverifiable and replayed webhooks (the last two are hints),
         401 for the other rejections, 413 for a body too large to read, 400 for one that cannot
-        be decoded, 405 for a method other than POST.
+        be decoded, 405 for a method other than POST, and 200 without reading anything for a
+        request from outside the local network (as Home Assistant answers for a local-only
+        webhook: nothing tells the sender whether the webhook exists).
         """
         if request.method != hdrs.METH_POST:
             return self._refused(
                 WRONG_METHOD, 405, f"it came with the method {request.method} (the bridge POSTs)"
+            )
+        if not self._local(hass, request):
+            return self._refused(
+                NOT_LOCAL,
+                200,
+                "it came from outside the local network (the bridge is on the local network)",
             )
         body = await self._async_read(request)
         if isinstance(body, web.Response):
@@ -161,8 +195,28 @@ class PushReceiver:
         self._rejected(result)
         return web.Response(status=401)
 
-    async def _async_read(self, request: web.Request) -> bytes | web.Response:
+    def _local(self, hass: HomeAssistant, request: web.Request | MockRequest) -> bool:
+        """Whether the request came from the local network, and not through Home Assistant Cloud.
+
+        Requests Home Assistant makes itself (a ``MockRequest``: the webhook test command of
+        an authenticated user) pass, as for Home Assistant's own local-only webhooks. Each
+        sender address is judged once and remembered.
+        """
+        if isinstance(request, MockRequest):
+            return True
+        remote = request.remote
+        local = self._remotes.get(remote)
+        if local is None:
+            if len(self._remotes) >= REMOTES_REMEMBERED:
+                self._remotes.clear()
+            local = self._remotes[remote] = is_local_remote(remote)
+        return local and not is_cloud_connection(hass)
+
+    async def _async_read(self, request: web.Request | MockRequest) -> bytes | web.Response:
         """Read the body, or answer why it cannot be read (without reading it when too large)."""
+        if isinstance(request, MockRequest):
+            # Home Assistant's own "handle webhook" command: the body is in memory already.
+            return await request.content.read()
         length = request.content_length
         too_large = _REJECT_EXPLANATIONS[RejectReason.TOO_LARGE]
         if length is not None and length > self.verifier.max_body_size:
@@ -170,6 +224,10 @@ class PushReceiver:
             # server discards the rest.
             return self._refused(RejectReason.TOO_LARGE.value, 413, too_large)
         try:
+            content = request.content
+            if content.is_eof():
+                # The whole body came with the headers (a bridge's small POST): take it as is.
+                return content.read_nowait()
             return await request.read()
         except web.HTTPRequestEntityTooLarge:
             return self._refused(RejectReason.TOO_LARGE.value, 413, too_large)

@@ -4,6 +4,10 @@ Four payload families (protocol 4.3): reached state, going to state, battery, on
 Anything else becomes an :class:`UnknownEvent` that keeps the raw payload. The mapping from
 ``event_type`` to bolt state and source is a precomputed table (protocol 4.4); unknown
 ``GO_TO_STATE_*`` and ``STATE_CHANGED_*`` values are understood from their names where possible.
+
+The events are values: nothing changes one after it is built. They are plain (not ``frozen``)
+dataclasses because one is built for every webhook, and a frozen one costs several times as much
+to build.
 """
 
 from __future__ import annotations
@@ -34,7 +38,7 @@ _REMOTE_SUFFIX: Final = "_REMOTE"
 _MAX_PERCENT: Final = 100
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class LoqedEvent:
     """Fields every bridge webhook carries."""
 
@@ -46,7 +50,7 @@ class LoqedEvent:
     """The decoded payload as received."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class StateReachedEvent(LoqedEvent):
     """The motor stopped: the bolt reached a state (family 1), or stalled (``MOTOR_STALL``)."""
 
@@ -63,7 +67,7 @@ class StateReachedEvent(LoqedEvent):
     motor_stall: bool
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class GoingToStateEvent(LoqedEvent):
     """The motor started towards a target state (family 2)."""
 
@@ -74,7 +78,7 @@ class GoingToStateEvent(LoqedEvent):
     source: EventSource
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class BatteryEvent(LoqedEvent):
     """Battery report (family 3)."""
 
@@ -83,7 +87,7 @@ class BatteryEvent(LoqedEvent):
     """0..100; ``None`` while the lock is offline (-1)."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class OnlineStatusEvent(LoqedEvent):
     """Signal report, sent when the lock loses or regains the bridge (family 4)."""
 
@@ -93,7 +97,7 @@ class OnlineStatusEvent(LoqedEvent):
     lock_online: bool
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class UnknownEvent(LoqedEvent):
     """A payload we do not understand; kept so callers can log or inspect it."""
 

@@ -39,9 +39,13 @@ def motion_towards(target: BoltState) -> Motion | None:
     return _MOTIONS.get(target)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class LockState:
-    """What we know about the lock, built from ``/status`` and webhook events."""
+    """What we know about the lock, built from ``/status`` and webhook events.
+
+    A value: the reducer returns a new one for every change and never changes one in place (not
+    ``frozen`` only because a frozen dataclass costs several times as much to build).
+    """
 
     bolt_state: BoltState = BoltState.UNKNOWN
     motion: Motion | None = None

@@ -49,9 +49,9 @@ class RejectReason(StrEnum):
     BAD_HEADER = "bad_header"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class VerifiedWebhook:
-    """A webhook signed by our bridge, fresh, seen for the first time."""
+    """A webhook signed by our bridge, fresh, seen for the first time (a value, like the events)."""
 
     event: LoqedEvent
     timestamp: int
@@ -189,14 +189,13 @@ class WebhookVerifier:
     def _prune(self, now: float) -> None:
         """Drop entries older than the widest window, and the oldest beyond the cache size.
 
-        Called on every insert, but walks the cache for old entries at most once per
-        ``_PRUNE_SPACING`` seconds (an entry kept a little longer only refuses a replay that
-        the window refuses anyway); the size bound holds after every insert.
+        :meth:`verify` calls it when the cache is over its size or the next walk for old entries
+        is due: at most once per ``_PRUNE_SPACING`` seconds (an entry kept a little longer only
+        refuses a replay that the window refuses anyway). The size bound holds after every
+        insert. A clock set back keeps entries until it catches up: the size bound still holds.
         """
         seen = self._seen
-        next_prune = self._next_prune
-        # (A clock set back by more than the spacing prunes at once, too.)
-        if now >= next_prune or now < next_prune - _PRUNE_SPACING:
+        if now >= self._next_prune:
             self._next_prune = now + _PRUNE_SPACING
             oldest_useful = now - self._horizon
             old = []
@@ -211,14 +210,19 @@ class WebhookVerifier:
             for key in list(islice(seen, excess)):
                 del seen[key]
 
-    def verify(  # noqa: PLR0911 - one return per documented check
+    def verify(  # noqa: C901, PLR0911 - one branch and return per documented check
         self, body: bytes, headers: Mapping[str, str], now: float
     ) -> WebhookResult:
         """Check one incoming webhook; see the module docstring for the order of the checks."""
         if len(body) > self._max_body_size:
             return _TOO_LARGE
-        timestamp_header = _header(headers, "TIMESTAMP", "timestamp")
-        hash_header = _header(headers, "HASH", "hash")
+        # Bridges send these spellings (and Home Assistant's headers are case-insensitive).
+        timestamp_header = headers.get("TIMESTAMP")
+        if timestamp_header is None:
+            timestamp_header = _header(headers, "TIMESTAMP", "timestamp")
+        hash_header = headers.get("HASH")
+        if hash_header is None:
+            hash_header = _header(headers, "HASH", "hash")
         if not timestamp_header or not hash_header:
             data = _decode_object(body)
             return UnverifiableWebhook(None if data is None else parse_event(data))
@@ -242,9 +246,13 @@ class WebhookVerifier:
         if expected in seen:
             return _REPLAY
         seen[expected] = timestamp
-        self._prune(now)
-        data = _decode_object(body)
-        if data is None:
+        if now >= self._next_prune or len(seen) > self._replay_cache_size:
+            self._prune(now)
+        try:
+            data = orjson.loads(body)
+        except orjson.JSONDecodeError:
+            return _NOT_JSON
+        if type(data) is not dict:
             return _NOT_JSON
         return VerifiedWebhook(parse_event(data), timestamp, skew)
 

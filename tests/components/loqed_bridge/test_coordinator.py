@@ -14,11 +14,14 @@ from pytest_homeassistant_custom_component.common import async_fire_time_changed
 from custom_components.loqed_bridge.const import (
     FALLBACK_POLL_INTERVAL,
     HEALTHY_POLL_INTERVAL,
+    RECHECK_MARGIN,
     RECONCILE_INTERVAL,
+    STATUS_LAG_GRACE,
 )
 from loqed_emulator import BoltState
 
 from . import entry_state, lock_payload, make_entry, setup_integration, signed, state_of
+from .test_push import count_status_reads
 
 if TYPE_CHECKING:
     from freezegun.api import FrozenDateTimeFactory
@@ -140,6 +143,32 @@ async def test_status_does_not_overwrite_a_fresher_webhook(
     assert state_of(hass, ENTITY).state == "locked"
     # Only the status saw this change: nobody can tell who made it.
     assert state_of(hass, ENTITY).attributes["changed_by"] == "unknown"
+
+
+async def test_a_status_kept_back_by_a_fresher_webhook_is_read_again_later(
+    freezer: FrozenDateTimeFactory,
+    hass: HomeAssistant,
+    emulator: EmulatedBridge,
+    init_integration: MockConfigEntry,
+    ha_client: HaClient,
+) -> None:
+    """A poll that disagrees with a fresh webhook is not the last word until the next poll."""
+    coordinator = init_integration.runtime_data
+    body, headers = signed(emulator, lock_payload(emulator, "STATE_CHANGED_LATCH", key_id=1))
+    await ha_client.post(
+        f"/api/webhook/{coordinator.registrar.webhook_id}", data=body, headers=headers
+    )
+    await coordinator.async_refresh()
+    assert state_of(hass, ENTITY).state == "unlocked"  # the webhook is fresher
+    # The status still says night lock once the webhook is old: the lock did go back (and
+    # that webhook was lost). It shows well before the next poll.
+    await tick(hass, freezer, timedelta(seconds=STATUS_LAG_GRACE + RECHECK_MARGIN + 0.1))
+    assert state_of(hass, ENTITY).state == "locked"
+    assert coordinator.update_interval == FALLBACK_POLL_INTERVAL  # push lost something
+    # Once: nothing more is read until the poll interval says so.
+    reads = count_status_reads(emulator)
+    await tick(hass, freezer, timedelta(seconds=STATUS_LAG_GRACE + RECHECK_MARGIN + 0.1))
+    assert reads == []
 
 
 async def test_another_bridge_at_the_address_is_not_taken_for_ours(

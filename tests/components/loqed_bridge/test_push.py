@@ -9,15 +9,25 @@ import logging
 import re
 import time
 from typing import TYPE_CHECKING, Any
+from unittest.mock import Mock, patch
 
+from aiohttp import StreamReader, web
+from aiohttp.test_utils import make_mocked_request
 from homeassistant.helpers import entity_registry as er
 from homeassistant.util import dt as dt_util
+from homeassistant.util.aiohttp import MockRequest
 import pytest
 from pytest_homeassistant_custom_component.common import async_fire_time_changed
 
 from aioloqed import webhook_body_hash
 from custom_components.loqed_bridge.const import HEALTHY_POLL_INTERVAL
-from custom_components.loqed_bridge.push import UNVERIFIABLE, VERIFIED
+from custom_components.loqed_bridge.push import (
+    NOT_LOCAL,
+    REMOTES_REMEMBERED,
+    UNVERIFIABLE,
+    VERIFIED,
+    is_local_remote,
+)
 from loqed_emulator import BoltState
 
 from . import WEBHOOK_ID, lock_payload, make_entry, setup_integration, signed, state_of
@@ -546,3 +556,108 @@ async def test_forged_requests_change_nothing_and_log_once_per_kind(  # noqa: PL
     assert len(kinds) == len(set(kinds)) == 5, kinds  # bad hash, header, not JSON, size, method
     assert WEBHOOK_ID not in caplog.text
     await coordinator.async_shutdown()
+
+
+def remote_request(
+    body: bytes, headers: dict[str, str], remote: str
+) -> web.Request:  # a request as the HTTP server hands it over, from ``remote``
+    transport = Mock()
+    transport.get_extra_info.side_effect = lambda name, default=None: (
+        (remote, 40000) if name == "peername" else default
+    )
+    return make_mocked_request(
+        "POST", PATH, headers=headers, payload=_payload(body), transport=transport
+    )
+
+
+def _payload(body: bytes) -> StreamReader:
+    protocol = Mock(_reading_paused=False)
+    stream = StreamReader(protocol, 2**16, loop=asyncio.get_running_loop())
+    stream.feed_data(body)
+    stream.feed_eof()
+    return stream
+
+
+@pytest.mark.parametrize(
+    ("remote", "local"),
+    [
+        ("127.0.0.1", True),
+        ("192.168.1.20", True),
+        ("10.1.2.3", True),
+        ("fe80::1", True),
+        ("::1", True),
+        ("203.0.113.5", False),
+        ("2001:db8::1", False),
+        ("not an address", False),
+        (None, False),
+    ],
+)
+def test_the_local_network_rule(remote: str | None, *, local: bool) -> None:
+    assert is_local_remote(remote) is local
+
+
+async def test_a_signed_webhook_from_outside_the_local_network_changes_nothing(
+    hass: HomeAssistant,
+    emulator: EmulatedBridge,
+    init_integration: MockConfigEntry,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A valid signature is not enough: the bridge is on the local network, so is its sender."""
+    receiver = init_integration.runtime_data.push
+    body, headers = signed(emulator, lock_payload(emulator, "STATE_CHANGED_LATCH", key_id=3))
+    for _ in range(2):
+        response = await receiver.async_handle(
+            hass, WEBHOOK_ID, remote_request(body, headers, "203.0.113.5")
+        )
+        assert response.status == 200  # as for any webhook: nothing given away
+    assert state_of(hass, ENTITY).state == "locked"
+    assert receiver.counters[NOT_LOCAL] == 2
+    assert receiver.counters[VERIFIED] == 0
+    assert caplog.text.count("outside the local network") == 1
+    assert WEBHOOK_ID not in caplog.text
+    # The same message from the local network is taken.
+    response = await receiver.async_handle(
+        hass, WEBHOOK_ID, remote_request(body, headers, "192.168.1.20")
+    )
+    assert response.status == 200
+    assert state_of(hass, ENTITY).state == "unlocked"
+
+
+async def test_a_webhook_through_home_assistant_cloud_changes_nothing(
+    hass: HomeAssistant,
+    emulator: EmulatedBridge,
+    init_integration: MockConfigEntry,
+    ha_client: HaClient,
+) -> None:
+    body, headers = signed(emulator, lock_payload(emulator, "STATE_CHANGED_LATCH", key_id=3))
+    with patch("custom_components.loqed_bridge.push.is_cloud_connection", return_value=True):
+        assert await post(ha_client, body, headers) == 200
+    assert state_of(hass, ENTITY).state == "locked"
+    assert init_integration.runtime_data.push.counters[NOT_LOCAL] == 1
+
+
+async def test_a_webhook_home_assistant_hands_over_itself_is_taken(
+    hass: HomeAssistant, emulator: EmulatedBridge, init_integration: MockConfigEntry
+) -> None:
+    """Home Assistant's "handle webhook" command (an authenticated user) passes, as for its own."""
+    body, headers = signed(emulator, lock_payload(emulator, "STATE_CHANGED_LATCH", key_id=3))
+    request = MockRequest(
+        content=body, mock_source="test", method="POST", headers=headers, query_string=""
+    )
+    receiver = init_integration.runtime_data.push
+    response = await receiver.async_handle(hass, WEBHOOK_ID, request)
+    assert response.status == 200
+    assert state_of(hass, ENTITY).state == "unlocked"
+
+
+async def test_many_sender_addresses_are_not_all_remembered(
+    hass: HomeAssistant, emulator: EmulatedBridge, init_integration: MockConfigEntry
+) -> None:
+    receiver = init_integration.runtime_data.push
+    body, headers = signed(emulator, lock_payload(emulator, "STATE_CHANGED_LATCH", key_id=3))
+    for index in range(3 * REMOTES_REMEMBERED):
+        await receiver.async_handle(
+            hass, WEBHOOK_ID, remote_request(body, headers, f"203.0.{index // 250}.{index % 250}")
+        )
+    assert len(receiver._remotes) <= REMOTES_REMEMBERED
+    assert receiver.counters[NOT_LOCAL] == 3 * REMOTES_REMEMBERED
