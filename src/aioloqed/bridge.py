@@ -141,6 +141,9 @@ class LoqedBridge(SessionOwner):
     status_retries: int = 3
     """Attempts for a status read (at least one); waits 0.5 s, then 1 s, ... between them."""
     _close_session: bool = field(default=False, init=False, repr=False)
+    _decoded_lock_key: tuple[str | None, bytes] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
 
     @classmethod
     def from_credentials(cls, credentials: LoqedCredentials, **kwargs: Any) -> Self:
@@ -232,6 +235,16 @@ class LoqedBridge(SessionOwner):
             )
         return content
 
+    def _lock_key_bytes(self) -> bytes:
+        """Return the decoded lock key; decoded again only when ``lock_key`` was set anew."""
+        cached = self._decoded_lock_key
+        if cached is None or cached[0] is not self.lock_key:
+            cached = self._decoded_lock_key = (
+                self.lock_key,
+                _decode_key(self.lock_key, "lock_key"),
+            )
+        return cached[1]
+
     def _management_headers(self, hash_for: Callable[[bytes, int], str]) -> dict[str, str]:
         bridge_key = _decode_key(self.bridge_key, "bridge_key")
         timestamp = int(self.clock())
@@ -270,8 +283,9 @@ class LoqedBridge(SessionOwner):
         webhook carrying this key id (see :func:`aioloqed.state.confirms_command`). The command is
         never retried and never followed through a redirect.
         """
-        action = LockAction(action)
-        lock_key = _decode_key(self.lock_key, "lock_key")
+        if type(action) is not LockAction:
+            action = LockAction(action)
+        lock_key = self._lock_key_bytes()
         key_id = self.local_key_id
         if key_id is None:
             raise LoqedCredentialsError("local_key_id", CredentialsProblem.MISSING)

@@ -11,7 +11,6 @@ import base64
 import hashlib
 import hmac
 import struct
-from urllib.parse import quote
 
 from aioloqed.const import (
     COMMAND_TYPE_NORMAL,
@@ -67,13 +66,18 @@ def sign_command(
     local key id · device id · action.
     """
     signed = command_hmac_input(local_key_id=local_key_id, action=action, timestamp=timestamp)
-    mac = hmac.new(lock_key, signed, hashlib.sha256).digest()
+    mac = hmac.digest(lock_key, signed, "sha256")
     return _MESSAGE_ID + signed[:10] + mac + signed[10:]
 
 
 def encode_command(message: bytes) -> str:
-    """Base64-encode a command and percent-encode every reserved character (``/``, ``+``, ``=``)."""
-    return quote(base64.b64encode(message).decode("ascii"), safe="")
+    """Base64-encode a command and percent-encode every reserved character (``/``, ``+``, ``=``).
+
+    The same as ``urllib.parse.quote(..., safe="")`` for the Base64 alphabet, in three
+    replacements (this is on the way of every command).
+    """
+    text = base64.b64encode(message).decode("ascii")
+    return text.replace("+", "%2B").replace("/", "%2F").replace("=", "%3D")
 
 
 def relay_message(action_byte: int = 1) -> bytes:

@@ -305,6 +305,20 @@ async def test_command_with_a_wrong_key_reaches_the_bridge_but_the_lock_ignores_
     assert emulator.bolt_state is EmuBolt.NIGHT_LOCK
 
 
+async def test_a_lock_key_set_after_a_command_signs_the_next_one(
+    client: LoqedBridge, emulator: EmulatedBridge
+) -> None:
+    good, wrong = client.lock_key, base64.b64encode(bytes(32)).decode()
+    states = []
+    for key, command in ((good, client.unlock), (wrong, client.lock), (good, client.lock)):
+        client.lock_key = key
+        await command()
+        await settle(emulator)
+        states.append(emulator.bolt_state)
+    assert states == [EmuBolt.DAY_LOCK, EmuBolt.DAY_LOCK, EmuBolt.NIGHT_LOCK]
+    assert len(emulator.ignored_commands) == 1
+
+
 @pytest.mark.parametrize("status", [500, 404])
 async def test_command_is_sent_once_even_when_it_fails(peer: RecordingPeer, status: int) -> None:
     async def answer(_request: web.Request) -> web.Response:
