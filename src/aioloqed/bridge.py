@@ -144,6 +144,9 @@ class LoqedBridge(SessionOwner):
     _decoded_lock_key: tuple[str | None, bytes] | None = field(
         default=None, init=False, repr=False, compare=False
     )
+    _base_url: tuple[str, int, str] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
 
     @classmethod
     def from_credentials(cls, credentials: LoqedCredentials, **kwargs: Any) -> Self:
@@ -160,9 +163,16 @@ class LoqedBridge(SessionOwner):
 
     @property
     def base_url(self) -> str:
-        """``http://host:port`` of the bridge (the port is left out when it is 80)."""
-        host = _host_for_url(self.host)
-        return f"http://{host}" if self.port == DEFAULT_PORT else f"http://{host}:{self.port}"
+        """``http://host:port`` of the bridge (the port is left out when it is 80).
+
+        Worked out again only when ``host`` or ``port`` was set anew (it parses the address).
+        """
+        cached = self._base_url
+        if cached is None or cached[0] is not self.host or cached[1] != self.port:
+            host = _host_for_url(self.host)
+            url = f"http://{host}" if self.port == DEFAULT_PORT else f"http://{host}:{self.port}"
+            cached = self._base_url = (self.host, self.port, url)
+        return cached[2]
 
     def webhook_verifier(self, **kwargs: Any) -> WebhookVerifier:
         """Return a :class:`~aioloqed.webhook.WebhookVerifier` for this bridge's webhooks.

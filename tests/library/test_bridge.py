@@ -688,6 +688,12 @@ async def test_base_url_and_repr(socket_enabled: None) -> None:
     assert LoqedBridge("fe80::1", 8080).base_url == "http://[fe80::1]:8080"
     assert LoqedBridge("[::1]").base_url == "http://[::1]"
     assert LoqedBridge("LOQED-aabbccddeeff.local").base_url == "http://LOQED-aabbccddeeff.local"
+    moved = LoqedBridge("192.0.2.1")
+    assert moved.base_url == "http://192.0.2.1"
+    moved.host, moved.port = "fe80::2", 8081  # a new address (the integration follows discovery)
+    assert moved.base_url == "http://[fe80::2]:8081"
+    moved.port = 80
+    assert moved.base_url == "http://[fe80::2]"
     text = repr(LoqedBridge("192.0.2.1", bridge_key=BRIDGE_KEY_B64, lock_key=LOCK_KEY_B64))
     assert BRIDGE_KEY_B64 not in text
     assert LOCK_KEY_B64 not in text
