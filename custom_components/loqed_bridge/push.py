@@ -218,11 +218,10 @@ class PushReceiver:
             # Home Assistant's own "handle webhook" command: the body is in memory already.
             return await request.content.read()
         length = request.content_length
-        too_large = _REJECT_EXPLANATIONS[RejectReason.TOO_LARGE]
         if length is not None and length > self.verifier.max_body_size:
             # Never read what no bridge sends (Home Assistant would take up to 16 MiB); the
             # server discards the rest.
-            return self._refused(RejectReason.TOO_LARGE.value, 413, too_large)
+            return self._too_large()
         try:
             content = request.content
             if content.is_eof():
@@ -230,12 +229,17 @@ class PushReceiver:
                 return content.read_nowait()
             return await request.read()
         except web.HTTPRequestEntityTooLarge:
-            return self._refused(RejectReason.TOO_LARGE.value, 413, too_large)
+            return self._too_large()
         except web.RequestPayloadError:
             # A body that does not decompress (a bogus Content-Encoding).
             return self._refused(
                 UNREADABLE, 400, "its body could not be read (bad Content-Encoding)"
             )
+
+    def _too_large(self) -> web.Response:
+        return self._refused(
+            RejectReason.TOO_LARGE.value, 413, _REJECT_EXPLANATIONS[RejectReason.TOO_LARGE]
+        )
 
     def _refused(self, reason: str, status: int, explanation: str) -> web.Response:
         """Refuse a request before verification; counted, logged once, nothing changes."""

@@ -151,7 +151,7 @@ class WebhookVerifier:
         self._horizon = 0.0
         self._max_body_size = max_body_size
         self._replay_cache_size = replay_cache_size
-        # hash -> TIMESTAMP, in insertion order (oldest first)
+        # SHA-256 digest -> TIMESTAMP, in insertion order (oldest first)
         self._seen: dict[bytes, int] = {}
         self._next_prune = 0.0
         self.window = window
@@ -231,12 +231,11 @@ class WebhookVerifier:
             return _BAD_HEADER
         # SHA-256(raw body, TIMESTAMP as u64 big-endian, bridge key): protocol 5.1, written out
         # here (one call) because this runs for every webhook.
-        expected = (
-            hashlib.sha256(body + timestamp.to_bytes(8, "big") + self._bridge_key)
-            .hexdigest()
-            .encode("ascii")
-        )
-        received = hash_header.strip().lower().encode("utf-8", "surrogateescape")
+        expected = hashlib.sha256(body + timestamp.to_bytes(8, "big") + self._bridge_key).digest()
+        try:
+            received = bytes.fromhex(hash_header)  # any case, spaces around it
+        except ValueError:
+            return _BAD_HASH
         if not hmac.compare_digest(expected, received):
             return _BAD_HASH
         skew = timestamp - now
@@ -271,9 +270,12 @@ class WebhookVerifier:
         )
 
     def forget(self, hashes: Iterable[str] | None = None) -> None:
-        """Empty the replay cache, or drop the given lower-case hex hashes from it."""
+        """Empty the replay cache, or drop the given hex hashes from it (others are ignored)."""
         if hashes is None:
             self._seen.clear()
             return
         for value in hashes:
-            self._seen.pop(value.encode("ascii"), None)
+            try:
+                self._seen.pop(bytes.fromhex(value), None)
+            except ValueError:
+                continue
