@@ -172,34 +172,29 @@ class LoqedCommander:
 
     async def _async_send(self, action: LockAction) -> None:
         coordinator = self._coordinator
-        placeholders = {"action": ACTION_NAMES[action], "address": coordinator.bridge_address}
         try:
             await coordinator.bridge.send_command(action)
-        except LoqedAuthenticationError as err:
+        except LoqedError as err:
             self.counters["not_sent"] += 1
+            self._raise_not_sent(action, err)
+
+    def _raise_not_sent(self, action: LockAction, err: LoqedError) -> NoReturn:
+        """Raise the translated error of a command that did not reach the lock."""
+        coordinator = self._coordinator
+        placeholders = {"action": ACTION_NAMES[action], "address": coordinator.bridge_address}
+        if isinstance(err, LoqedAuthenticationError):
             self._raise_issue()
-            raise HomeAssistantError(
-                translation_domain=DOMAIN,
-                translation_key="lock_key_refused",
-                translation_placeholders=placeholders,
-            ) from err
-        except LoqedConnectionError as err:
-            self.counters["not_sent"] += 1
+            key = "lock_key_refused"
+        elif isinstance(err, LoqedConnectionError):
             # The bridge is gone: show it now (unavailable, polled often) rather than at the
             # next status read, which may be minutes away while push is healthy.
             coordinator.async_bridge_unreachable()
-            raise HomeAssistantError(
-                translation_domain=DOMAIN,
-                translation_key="command_not_sent",
-                translation_placeholders=placeholders,
-            ) from err
-        except LoqedError as err:
-            self.counters["not_sent"] += 1
-            raise HomeAssistantError(
-                translation_domain=DOMAIN,
-                translation_key="command_failed",
-                translation_placeholders=placeholders,
-            ) from err
+            key = "command_not_sent"
+        else:
+            key = "command_failed"
+        raise HomeAssistantError(
+            translation_domain=DOMAIN, translation_key=key, translation_placeholders=placeholders
+        ) from err
 
     async def _async_wait(
         self, action: LockAction, future: asyncio.Future[None], before: BoltState
