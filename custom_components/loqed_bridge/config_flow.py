@@ -214,11 +214,7 @@ def _entry_data(
     token_data = {CONF_API_TOKEN: token} if token else {}
     return {
         **token_data,
-        CONF_HOST: credentials.host,
-        CONF_PORT: credentials.port,
-        CONF_BRIDGE_KEY: credentials.bridge_key,
-        CONF_LOCK_KEY: credentials.lock_key,
-        CONF_LOCAL_KEY_ID: credentials.local_key_id,
+        **_key_data(credentials),
         CONF_LOCK_ID: credentials.lock_id,
         CONF_NAME: name,
         CONF_WEBHOOK_ID: webhook_id,

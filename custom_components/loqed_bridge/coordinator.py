@@ -378,32 +378,24 @@ class LoqedCoordinator(DataUpdateCoordinator[LoqedData]):
     @callback
     def async_push_event(self, event: LoqedEvent, now: float) -> None:
         """Apply a verified webhook event (hot path: the lock entity's state is written first)."""
-        if not self.last_update_success:
-            self._async_push_recovered(event, now)
-            return
-        # Not async_set_updated_data: it would re-arm the poll timer on every event.
-        self.data = apply_event(self.data, event)
-        self.async_update_listeners()
+        recovered = not self.last_update_success
+        data = apply_event(self.data, event)
+        if recovered:
+            # Status reads could not reach the bridge: this marks it reachable again.
+            self.async_set_updated_data(data)
+        else:
+            # Not async_set_updated_data: it would re-arm the poll timer on every event.
+            self.data = data
+            self.async_update_listeners()
         if is_lock_event(event):
             self._last_lock_event = now
             self.commander.async_event(event)
             self._async_watch_motion()
-        if self._awaiting_push:
+        if recovered:
+            LOGGER.info("The LOQED bridge of '%s' is sending again", self.name)
+        if self._awaiting_push or recovered:
             self._awaiting_push = False
             self.async_update_poll_interval()
-
-    @callback
-    def _async_push_recovered(self, event: LoqedEvent, now: float) -> None:
-        """Take a verified webhook from a bridge that status reads could not reach: it is back."""
-        if is_lock_event(event):
-            self._last_lock_event = now
-            self.commander.async_event(event)
-        self.async_set_updated_data(apply_event(self.data, event))
-        if is_lock_event(event):
-            self._async_watch_motion()
-        self._awaiting_push = False
-        LOGGER.info("The LOQED bridge of '%s' is sending again", self.name)
-        self.async_update_poll_interval()
 
     @callback
     def _async_watch_motion(self) -> None:

@@ -255,12 +255,7 @@ def _lock_event(data: Mapping[str, Any], event_type: str, info: _EventInfo | Non
 
     Runs for every webhook: the common shapes (an int key id, known names) take the short way.
     """
-    mac_wifi = data.get("mac_wifi")
-    if mac_wifi is not None:
-        mac_wifi = parse_mac(mac_wifi)
-    mac_ble = data.get("mac_ble")
-    if mac_ble is not None:
-        mac_ble = parse_mac(mac_ble)
+    mac_wifi, mac_ble = _mac(data, "mac_wifi"), _mac(data, "mac_ble")
     if info is None:
         return UnknownEvent(mac_wifi=mac_wifi, mac_ble=mac_ble, raw=data, event_type=event_type)
     key = data.get("key_local_id")

@@ -1,7 +1,8 @@
 """Shared test data for the library tests: the protocol test vectors and captured payloads.
 
 ``fixtures/vectors.json`` holds the vectors of docs/protocol.md section 11;
-``fixtures/webhooks/*.json`` hold webhook bodies byte for byte as published.
+``fixtures/webhooks/*.json`` hold webhook bodies byte for byte as published; ``emulator`` is a
+running emulated bridge.
 """
 
 from __future__ import annotations
@@ -11,9 +12,12 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 import pytest
+from tests.library.emulated import fast_config
+
+from loqed_emulator import EmulatedBridge
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import AsyncIterator, Callable
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -37,6 +41,13 @@ def vectors() -> dict[str, Any]:
 def fixture_bytes() -> Callable[[str], bytes]:
     """Load a fixture file's raw bytes by name relative to ``fixtures/``."""
     return _load_bytes
+
+
+@pytest.fixture
+async def emulator(socket_enabled: None) -> AsyncIterator[EmulatedBridge]:
+    """A running emulated bridge on loopback (see :func:`tests.library.emulated.fast_config`)."""
+    async with EmulatedBridge(fast_config()) as emu:
+        yield emu
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ from typing import Any
 from aiohttp import ClientSession, web
 import orjson
 import pytest
+from tests.library.emulated import fast_config
 
 from aioloqed import bridge as bridge_module
 from aioloqed.bridge import USER_AGENT, LoqedBridge, transport_reason
@@ -28,7 +29,6 @@ from aioloqed.signing import webhook_body_hash
 from aioloqed.state import SentCommand
 from aioloqed.webhook import VerifiedWebhook
 from loqed_emulator.bridge import EmulatedBridge
-from loqed_emulator.config import EmulatorConfig
 from loqed_emulator.lock import BoltState as EmuBolt
 
 # Inputs of the test vectors in protocol.md section 11.
@@ -121,19 +121,6 @@ async def peer(socket_enabled: None) -> AsyncIterator[RecordingPeer]:
     await server.start()
     yield server
     await server.stop()
-
-
-def fast_config(**kwargs: Any) -> EmulatorConfig:
-    kwargs.setdefault("motor_time", 0.02)
-    kwargs.setdefault("relatch_time", 0.02)
-    kwargs.setdefault("battery_interval", 0)
-    return EmulatorConfig(**kwargs)
-
-
-@pytest.fixture
-async def emulator(socket_enabled: None) -> AsyncIterator[EmulatedBridge]:
-    async with EmulatedBridge(fast_config()) as emu:
-        yield emu
 
 
 @pytest.fixture

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 import pytest
+from tests.library.emulated import fast_config
 from typer.testing import CliRunner, Result
 
 from aioloqed import _cli
@@ -25,11 +26,10 @@ from aioloqed.cli import app, render
 from aioloqed.cli.errors import ExitCode
 from aioloqed.cli.watch import callback_url, local_address_toward
 from loqed_emulator.bridge import EmulatedBridge
-from loqed_emulator.config import EmulatorConfig
 from loqed_emulator.lock import BoltState as EmuBolt
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator, Mapping
+    from collections.abc import Mapping
     from pathlib import Path
 
 CLEAN_ENV: dict[str, str | None] = dict.fromkeys(
@@ -42,19 +42,6 @@ async def run_cli(args: list[str], env: Mapping[str, str | None] | None = None) 
     """Run the command in a worker thread so the emulator keeps answering on this loop."""
     runner = CliRunner()
     return await asyncio.to_thread(runner.invoke, app, args, env={**CLEAN_ENV, **(env or {})})
-
-
-def fast_config(**kwargs: Any) -> EmulatorConfig:
-    kwargs.setdefault("motor_time", 0.02)
-    kwargs.setdefault("relatch_time", 0.02)
-    kwargs.setdefault("battery_interval", 0)
-    return EmulatorConfig(**kwargs)
-
-
-@pytest.fixture
-async def emulator(socket_enabled: None) -> AsyncIterator[EmulatedBridge]:
-    async with EmulatedBridge(fast_config()) as emu:
-        yield emu
 
 
 @pytest.fixture

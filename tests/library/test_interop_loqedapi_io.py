@@ -21,12 +21,12 @@ import pytest
 from aioloqed.bridge import LoqedBridge
 from aioloqed.const import WebhookTrigger
 from aioloqed.credentials import LoqedCredentials
-from loqed_emulator.bridge import EmulatedBridge
-from loqed_emulator.config import EmulatorConfig
 from loqed_emulator.lock import BoltState as EmuBolt
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
+
+    from loqed_emulator.bridge import EmulatedBridge
 
 loqed_api = pytest.importorskip("loqedAPI.loqed")
 
@@ -46,13 +46,6 @@ def their_lock(
 
 
 # ---------------------------------------------------------------------- against the emulator
-
-
-@pytest.fixture
-async def emulator(socket_enabled: None) -> AsyncIterator[EmulatedBridge]:
-    config = EmulatorConfig(motor_time=0.02, relatch_time=0.02, battery_interval=0)
-    async with EmulatedBridge(config) as emu:
-        yield emu
 
 
 def bolt_of(emulator: EmulatedBridge) -> EmuBolt:

@@ -118,6 +118,13 @@ def signed(
     return body, {"TIMESTAMP": str(stamp), "HASH": digest, "Content-Type": "application/json"}
 
 
+async def post_signed(client: HaClient, bridge: EmulatedBridge, payload: dict[str, Any]) -> int:
+    """POST ``payload`` to our webhook, signed as ``bridge`` would; return the HTTP status."""
+    body, headers = signed(bridge, payload)
+    response = await client.post(f"/api/webhook/{WEBHOOK_ID}", data=body, headers=headers)
+    return response.status
+
+
 def lock_payload(
     bridge: EmulatedBridge, event_type: str, *, key_id: int = 255, **extra: Any
 ) -> dict[str, Any]:

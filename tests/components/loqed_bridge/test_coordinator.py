@@ -20,7 +20,15 @@ from custom_components.loqed_bridge.const import (
 )
 from loqed_emulator import BoltState
 
-from . import entry_state, lock_payload, make_entry, setup_integration, signed, state_of
+from . import (
+    entry_state,
+    lock_payload,
+    make_entry,
+    post_signed,
+    setup_integration,
+    signed,
+    state_of,
+)
 from .test_push import count_status_reads
 
 if TYPE_CHECKING:
@@ -110,11 +118,8 @@ async def test_a_verified_webhook_brings_the_lock_back(
     assert state_of(hass, ENTITY).state == "unavailable"
     assert coordinator.update_interval == FALLBACK_POLL_INTERVAL
 
-    body, headers = signed(emulator, lock_payload(emulator, "STATE_CHANGED_LATCH"))
-    response = await ha_client.post(
-        f"/api/webhook/{coordinator.registrar.webhook_id}", data=body, headers=headers
-    )
-    assert response.status == 200
+    payload = lock_payload(emulator, "STATE_CHANGED_LATCH")
+    assert await post_signed(ha_client, emulator, payload) == 200
     assert state_of(hass, ENTITY).state == "unlocked"
     assert "is sending again" in caplog.text
     assert coordinator.update_interval == HEALTHY_POLL_INTERVAL
@@ -128,10 +133,7 @@ async def test_status_does_not_overwrite_a_fresher_webhook(
     ha_client: HaClient,
 ) -> None:
     coordinator = init_integration.runtime_data
-    body, headers = signed(emulator, lock_payload(emulator, "STATE_CHANGED_LATCH", key_id=1))
-    await ha_client.post(
-        f"/api/webhook/{coordinator.registrar.webhook_id}", data=body, headers=headers
-    )
+    await post_signed(ha_client, emulator, lock_payload(emulator, "STATE_CHANGED_LATCH", key_id=1))
     assert state_of(hass, ENTITY).state == "unlocked"
     # The bridge's /status lags its webhooks: it still says night lock.
     await coordinator.async_refresh()
@@ -154,10 +156,7 @@ async def test_a_status_kept_back_by_a_fresher_webhook_is_read_again_later(
 ) -> None:
     """A poll that disagrees with a fresh webhook is not the last word until the next poll."""
     coordinator = init_integration.runtime_data
-    body, headers = signed(emulator, lock_payload(emulator, "STATE_CHANGED_LATCH", key_id=1))
-    await ha_client.post(
-        f"/api/webhook/{coordinator.registrar.webhook_id}", data=body, headers=headers
-    )
+    await post_signed(ha_client, emulator, lock_payload(emulator, "STATE_CHANGED_LATCH", key_id=1))
     await coordinator.async_refresh()
     assert state_of(hass, ENTITY).state == "unlocked"  # the webhook is fresher
     # The status still says night lock once the webhook is old: the lock did go back (and

@@ -18,7 +18,7 @@ from pytest_homeassistant_custom_component.common import (
 
 from loqed_emulator import BoltState
 
-from . import WEBHOOK_ID, lock_payload, make_entry, setup_integration, signed, state_of
+from . import WEBHOOK_ID, lock_payload, make_entry, post_signed, setup_integration, state_of
 
 if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
@@ -256,11 +256,11 @@ async def test_events_of_a_stale_entity_are_not_fired_again(
     fired = record(hass)
     emulator.turn_knob(BoltState.DAY_LOCK)
     await settle(hass, emulator)
-    body, headers = signed(
+    await post_signed(
+        ha_client,
         emulator,
         {"battery_type": "ALKALINE", "battery_percentage": 50, "mac_wifi": emulator.macs.wifi},
     )
-    await ha_client.post(f"/api/webhook/{WEBHOOK_ID}", data=body, headers=headers)
     await hass.async_block_till_done()
     assert fired == [("unlocked", "manual", None, None)]
     # After a reload the entity starts from the coordinator's last operation, firing nothing.

@@ -14,7 +14,15 @@ from homeassistant.helpers import entity_registry as er, issue_registry as ir
 from custom_components.loqed_bridge.const import DOMAIN
 from loqed_emulator import BoltState
 
-from . import WEBHOOK_ID, entry_state, lock_payload, make_entry, setup_integration, signed, state_of
+from . import (
+    WEBHOOK_ID,
+    entry_state,
+    lock_payload,
+    make_entry,
+    post_signed,
+    setup_integration,
+    state_of,
+)
 
 if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
@@ -48,9 +56,8 @@ async def test_setup_registers_once_and_unload_keeps_the_registration(
     assert entry_state(entry) is ConfigEntryState.NOT_LOADED
     # The bridge keeps our registration for the next start; Home Assistant's handler is gone.
     assert ours(emulator) == [(f"{ha_url}{OUR_PATH}", 511)]
-    body, headers = signed(emulator, lock_payload(emulator, "STATE_CHANGED_LATCH"))
-    response = await ha_client.post(OUR_PATH, data=body, headers=headers)
-    assert response.status == 200  # Home Assistant's answer for unknown webhooks
+    payload = lock_payload(emulator, "STATE_CHANGED_LATCH")
+    assert await post_signed(ha_client, emulator, payload) == 200  # for unknown webhooks too
     assert state_of(hass, "lock.front_door").state == "unavailable"
 
 

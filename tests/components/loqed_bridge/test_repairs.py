@@ -18,7 +18,7 @@ from custom_components.loqed_bridge.const import DOMAIN
 from custom_components.loqed_bridge.repairs import LockKeyRepairFlow, async_create_fix_flow
 from loqed_emulator import BoltState
 
-from . import WEBHOOK_ID, lock_payload, make_entry, setup_integration, signed, state_of
+from . import lock_payload, make_entry, post_signed, setup_integration, state_of
 
 if TYPE_CHECKING:
     from freezegun.api import FrozenDateTimeFactory
@@ -113,9 +113,8 @@ async def test_push_unhealthy_for_long_raises_an_issue_that_clears_itself(
     assert raised.translation_placeholders == {"entry_title": "Front door", "minutes": "30"}
     # The next verified webhook shows push works again (signed here: the emulator's clock is
     # not the frozen one of this test).
-    body, headers = signed(emulator, lock_payload(emulator, "STATE_CHANGED_NIGHT_LOCK"))
-    response = await ha_client.post(f"/api/webhook/{WEBHOOK_ID}", data=body, headers=headers)
-    assert response.status == 200
+    payload = lock_payload(emulator, "STATE_CHANGED_NIGHT_LOCK")
+    assert await post_signed(ha_client, emulator, payload) == 200
     assert coordinator.push_healthy
     assert issue(hass, "push_unhealthy", init_integration) is None
 
