@@ -16,7 +16,7 @@ import statistics
 import time
 from typing import TYPE_CHECKING, Any
 
-from benchmarks.latency import rotate
+from benchmarks.latency import in_turn
 from benchmarks.procfs import cpu_ns
 from benchmarks.stack import TARGET_NAMES
 from benchmarks.stats import ns_to_ms, summarize
@@ -109,12 +109,12 @@ async def run(
     concurrency: int,
     repetitions: int,
 ) -> dict[str, Any]:
-    """``repetitions`` serial and parallel bursts per integration, the order rotating."""
+    """``repetitions`` serial and parallel bursts per integration, the order changing."""
     results: dict[str, Any] = {"serial": {}, "parallel": {}}
     for mode, level in (("serial", 1), ("parallel", concurrency)):
         runs: dict[str, list[dict[str, Any]]] = {name: [] for name in TARGET_NAMES}
         for repetition in range(repetitions):
-            for name in rotate(TARGET_NAMES, repetition):
+            for name in in_turn(TARGET_NAMES, repetition):
                 target = stack.targets[name]
                 await asyncio.sleep(PAUSE)
                 runs[name].append(

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from tools.hass_harness import HassApiError
 
-from benchmarks.latency import rotate
+from benchmarks.latency import in_turn
 from benchmarks.probe import first_at_or_after
 from benchmarks.stack import TARGET_NAMES
 from benchmarks.stats import ns_to_ms, summarize
@@ -66,7 +66,7 @@ async def run(stack: BenchStack, probe: Probe, rounds: int, half_period: float) 
     for index in range(rounds):
         for service in ("unlock", "lock"):
             began = time.monotonic()
-            for name in rotate(TARGET_NAMES, index):
+            for name in in_turn(TARGET_NAMES, index):
                 target = stack.targets[name]
                 request = time.monotonic_ns()
                 error = None

@@ -17,7 +17,7 @@ import statistics
 import time
 from typing import TYPE_CHECKING, Any
 
-from benchmarks.latency import rotate
+from benchmarks.latency import in_turn
 from benchmarks.procfs import cpu_ns, memory
 from benchmarks.stats import ns_to_ms, ratio, summarize
 from benchmarks.webhooks import burst_event
@@ -50,7 +50,7 @@ async def setup(stack: BenchStack, probe: Probe, samples: int) -> dict[str, Any]
     """Reload each LOQED entry ``samples`` times, alternating."""
     reloads: dict[str, list[tuple[int, int]]] = {name: [] for name in LOQED}
     for index in range(samples):
-        for name in rotate(LOQED, index):
+        for name in in_turn(LOQED, index):
             target = stack.targets[name]
             began = time.monotonic_ns()
             await stack.ha.post(f"/api/config/config_entries/entry/{target.entry_id}/reload")

@@ -139,9 +139,13 @@ class LoqedCommander:
             wait := previous + self.repeat_spacing - loop.time()
         ) > 0:
             await asyncio.sleep(wait)
+        # Eager: the request is on its way before anything below runs. Nothing below waits, so
+        # the command is registered before any webhook can be handled (on a fast network the
+        # lock's webhook can arrive before the bridge's answer to our request).
+        send = coordinator.hass.async_create_task(
+            self._async_send(action), f"{coordinator.name} command", eager_start=True
+        )
         future: asyncio.Future[None] = loop.create_future()
-        # Registered before sending: on a fast network the lock's webhook can arrive before the
-        # bridge's answer to our request.
         self._confirmed = future
         self._pending = SentCommand(
             action=action, local_key_id=int(bridge.local_key_id or 0), timestamp=int(time.time())
@@ -150,10 +154,6 @@ class LoqedCommander:
         # target only proves something if the lock was elsewhere.
         before = coordinator.data.lock.bolt_state
         self.motion = MOTIONS[action]
-        # Eager: the request is on its way before the state write below runs.
-        send = coordinator.hass.async_create_task(
-            self._async_send(action), f"{coordinator.name} command", eager_start=True
-        )
         coordinator.async_update_listeners()
         try:
             await send

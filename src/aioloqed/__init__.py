@@ -60,6 +60,7 @@ from aioloqed.models import (
 from aioloqed.receiver import WebhookReceiver
 from aioloqed.reconcile import ReconcilePlan, plan_webhook_reconcile
 from aioloqed.signing import (
+    CommandSigner,
     command_hmac_input,
     create_webhook_hash,
     delete_webhook_hash,
@@ -98,6 +99,7 @@ __all__ = [
     "BoltState",
     "BridgeStatus",
     "CloudLock",
+    "CommandSigner",
     "CredentialsProblem",
     "EventSource",
     "GoingToStateEvent",

@@ -16,8 +16,10 @@ from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
 import ipaddress
 import logging
+import math
 import os
 import time
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, ClassVar, Final, Self
 
 import aiohttp
@@ -43,13 +45,13 @@ from aioloqed.exceptions import (
 from aioloqed.models import BridgeStatus, WebhookRegistration
 from aioloqed.reconcile import plan_webhook_reconcile
 from aioloqed.signing import (
+    CommandSigner,
     create_webhook_hash,
     delete_webhook_hash,
     encode_command,
     list_webhooks_hash,
     management_headers,
     relay_message,
-    sign_command,
 )
 from aioloqed.state import SentCommand
 from aioloqed.webhook import WebhookVerifier
@@ -78,6 +80,8 @@ def _library_version() -> str:
 
 
 USER_AGENT: Final = f"aioloqed/{_library_version()}"
+_BASE_HEADERS: Final[Mapping[str, str]] = MappingProxyType({"User-Agent": USER_AGENT})
+"""The headers of every request (aiohttp copies them; never changed in place)."""
 """``User-Agent`` header sent with every request."""
 
 
@@ -141,10 +145,13 @@ class LoqedBridge(SessionOwner):
     status_retries: int = 3
     """Attempts for a status read (at least one); waits 0.5 s, then 1 s, ... between them."""
     _close_session: bool = field(default=False, init=False, repr=False)
-    _decoded_lock_key: tuple[str | None, bytes] | None = field(
+    _command_signer: tuple[str | None, CommandSigner] | None = field(
         default=None, init=False, repr=False, compare=False
     )
     _base_url: tuple[str, int, str] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
+    _client_timeout: aiohttp.ClientTimeout | None = field(
         default=None, init=False, repr=False, compare=False
     )
 
@@ -204,24 +211,25 @@ class LoqedBridge(SessionOwner):
         if query is not None:
             url_text = f"{url_text}?{query}"
         url = URL(url_text, encoded=True)
-        request_headers = {"User-Agent": USER_AGENT}
-        if headers:
-            request_headers.update(headers)
-        if body is not None:
-            request_headers["Content-Type"] = "application/json"
+        request_headers = _BASE_HEADERS
+        if headers or body is not None:
+            extra = dict(headers or {})
+            if body is not None:
+                extra["Content-Type"] = "application/json"
+            request_headers = {**_BASE_HEADERS, **extra}
         _LOGGER.debug("%s %s to bridge %s", method, path, self.host)
         session = self._get_session()
         try:
-            async with asyncio.timeout(self.request_timeout):
-                async with session.request(
-                    method,
-                    url,
-                    headers=request_headers,
-                    data=body,
-                    allow_redirects=False,
-                ) as response:
-                    content = await response.read()
-                    status = response.status
+            async with session.request(
+                method,
+                url,
+                headers=request_headers,
+                data=body,
+                allow_redirects=False,
+                timeout=self._timeout(),
+            ) as response:
+                content = await response.read()
+                status = response.status
         except TimeoutError as err:
             raise LoqedTimeoutError(
                 f"Bridge {self.host}:{self.port} did not answer {method} {path} "
@@ -245,13 +253,27 @@ class LoqedBridge(SessionOwner):
             )
         return content
 
-    def _lock_key_bytes(self) -> bytes:
-        """Return the decoded lock key; decoded again only when ``lock_key`` was set anew."""
-        cached = self._decoded_lock_key
+    def _timeout(self) -> aiohttp.ClientTimeout:
+        """Return the limit for a whole request (connect, send, read the answer).
+
+        ``request_timeout``, kept by aiohttp's own timer (it runs one per request anyway) rather
+        than one more of ours, never rounded up to a whole second; made again only when
+        ``request_timeout`` was set anew.
+        """
+        cached = self._client_timeout
+        if cached is None or cached.total != self.request_timeout:
+            cached = self._client_timeout = aiohttp.ClientTimeout(
+                total=self.request_timeout, ceil_threshold=math.inf
+            )
+        return cached
+
+    def _signer(self) -> CommandSigner:
+        """Return the signer of the lock key; made again only when ``lock_key`` was set anew."""
+        cached = self._command_signer
         if cached is None or cached[0] is not self.lock_key:
-            cached = self._decoded_lock_key = (
+            cached = self._command_signer = (
                 self.lock_key,
-                _decode_key(self.lock_key, "lock_key"),
+                CommandSigner(_decode_key(self.lock_key, "lock_key")),
             )
         return cached[1]
 
@@ -295,7 +317,7 @@ class LoqedBridge(SessionOwner):
         """
         if type(action) is not LockAction:
             action = LockAction(action)
-        lock_key = self._lock_key_bytes()
+        signer = self._signer()
         key_id = self.local_key_id
         if key_id is None:
             raise LoqedCredentialsError("local_key_id", CredentialsProblem.MISSING)
@@ -304,9 +326,7 @@ class LoqedBridge(SessionOwner):
                 "local_key_id", CredentialsProblem.OUT_OF_RANGE, "expected 0-250"
             )
         timestamp = int(self.clock())
-        message = sign_command(
-            lock_key=lock_key, local_key_id=key_id, action=action, timestamp=timestamp
-        )
+        message = signer.sign(local_key_id=key_id, action=action, timestamp=timestamp)
         await self._request(
             "GET",
             "/to_lock",

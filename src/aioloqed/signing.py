@@ -23,6 +23,8 @@ from aioloqed.const import (
 _MESSAGE_ID = bytes(8)
 _U64 = struct.Struct(">Q")
 _U32 = struct.Struct(">I")
+_COMMAND_FIELDS = struct.Struct(">BBQBBB")
+"""protocol · command type · timestamp · local key id · device id · action (13 bytes)."""
 _BYTE_MAX = 0xFF
 
 
@@ -50,24 +52,51 @@ def command_hmac_input(
 
     protocol (2) · command type · timestamp (u64 BE) · local key id · device id (1) · action.
     """
-    return (
-        bytes((PROTOCOL_VERSION, _byte(command_type, "command_type")))
-        + _u64(timestamp, "timestamp")
-        + bytes((_byte(local_key_id, "local_key_id"), DEVICE_ID, _byte(int(action), "action")))
-    )
+    try:
+        return _COMMAND_FIELDS.pack(
+            PROTOCOL_VERSION, command_type, timestamp, local_key_id, DEVICE_ID, action
+        )
+    except struct.error:
+        # Name the field that does not fit.
+        _byte(command_type, "command_type")
+        _u64(timestamp, "timestamp")
+        _byte(local_key_id, "local_key_id")
+        _byte(int(action), "action")
+        raise ValueError("command fields must be integers") from None
+
+
+class CommandSigner:
+    """Signs commands with one lock key, keyed once.
+
+    The HMAC's key schedule is worked out here and copied for each command, which costs about
+    half of keying it again. Holds the key: never shown in its ``repr``.
+    """
+
+    __slots__ = ("_keyed",)
+
+    def __init__(self, lock_key: bytes) -> None:
+        """Key the HMAC-SHA256 with ``lock_key`` (the decoded lock key)."""
+        self._keyed = hmac.new(lock_key, digestmod=hashlib.sha256)
+
+    def sign(self, *, local_key_id: int, action: LockAction, timestamp: int) -> bytes:
+        """Return the 53-byte signed command message for ``/to_lock``.
+
+        message id (8 zero bytes) · protocol · command type · timestamp · HMAC-SHA256 (32) ·
+        local key id · device id · action.
+        """
+        signed = command_hmac_input(local_key_id=local_key_id, action=action, timestamp=timestamp)
+        mac = self._keyed.copy()
+        mac.update(signed)
+        return _MESSAGE_ID + signed[:10] + mac.digest() + signed[10:]
 
 
 def sign_command(
     *, lock_key: bytes, local_key_id: int, action: LockAction, timestamp: int
 ) -> bytes:
-    """Return the 53-byte signed command message for ``/to_lock``.
-
-    message id (8 zero bytes) · protocol · command type · timestamp · HMAC-SHA256 (32) ·
-    local key id · device id · action.
-    """
-    signed = command_hmac_input(local_key_id=local_key_id, action=action, timestamp=timestamp)
-    mac = hmac.digest(lock_key, signed, "sha256")
-    return _MESSAGE_ID + signed[:10] + mac + signed[10:]
+    """Return the 53-byte signed command message for ``/to_lock`` (see :class:`CommandSigner`)."""
+    return CommandSigner(lock_key).sign(
+        local_key_id=local_key_id, action=action, timestamp=timestamp
+    )
 
 
 def encode_command(message: bytes) -> str:

@@ -11,6 +11,7 @@ import orjson
 import pytest
 
 from aioloqed import (
+    CommandSigner,
     LockAction,
     WebhookTrigger,
     command_hmac_input,
@@ -52,6 +53,16 @@ def test_signed_command_matches_vector(action: LockAction) -> None:
     assert message[18:50].hex() == VECTORS["hmac"][str(action.value)]
     assert message[:8] == bytes(8)
     assert message[50:] == bytes([KEY_ID, 1, action.value])
+
+
+def test_one_signer_signs_every_command_like_the_vectors() -> None:
+    signer = CommandSigner(LOCK_KEY)
+    # Twice round: signing one command leaves the keyed HMAC as it was for the next.
+    for action in [*ACTIONS, *ACTIONS]:
+        message = signer.sign(local_key_id=KEY_ID, action=action, timestamp=TS)
+        assert base64.b64encode(message).decode() == VECTORS["message_b64"][str(action.value)]
+    assert LOCK_KEY.hex() not in repr(signer)
+    assert base64.b64encode(LOCK_KEY).decode() not in repr(signer)
 
 
 @pytest.mark.parametrize("action", ACTIONS, ids=lambda a: a.name)
@@ -169,9 +180,10 @@ def test_relay_message_layout() -> None:
         ({"local_key_id": -1, "timestamp": TS}, "local_key_id"),
         ({"local_key_id": 5, "timestamp": -1}, "timestamp"),
         ({"local_key_id": 5, "timestamp": 2**64}, "timestamp"),
+        ({"local_key_id": 2.0, "timestamp": TS}, "integers"),
     ],
 )
-def test_out_of_range_command_fields_are_refused(kwargs: dict[str, int], match: str) -> None:
+def test_out_of_range_command_fields_are_refused(kwargs: dict[str, Any], match: str) -> None:
     with pytest.raises(ValueError, match=match):
         sign_command(lock_key=LOCK_KEY, action=LockAction.OPEN, **kwargs)
 
