@@ -6,6 +6,13 @@ verified the signed command; ``returned`` is the benchmark's, when the REST call
 arrived (Home Assistant answers once the service finished). The calls go over the REST API
 (``POST /api/services/lock/<service>``), the integrations alternating.
 
+Each call is taken on its own: before the next integration's call, the benchmark waits until the
+last one's bridge has delivered its webhooks (Home Assistant has answered them) and a short pause
+more. Without that, a command would share Home Assistant with the previous integration's
+``GO_TO_STATE_*`` webhook, which the built-in and the floor leave on its way when their call
+returns. One round before the measured ones warms every path up and is not counted (the first
+command after setup also opens the TCP connection to the bridge).
+
 What "finished" means differs: the built-in and the floor return when the bridge answered the
 command (the bridge answers 200 to anything well-formed, even a command the lock will refuse);
 ours returns when the lock confirmed it started moving (its ``GO_TO_STATE_*`` webhook with our
@@ -32,6 +39,8 @@ if TYPE_CHECKING:
     from benchmarks.stack import BenchStack
 
 SETTLE_TIMEOUT = 10.0
+QUIET = 0.02
+"""Seconds after a bridge's webhooks were answered before the next call."""
 
 
 @dataclass(slots=True)
@@ -63,21 +72,32 @@ async def run(stack: BenchStack, probe: Probe, rounds: int, half_period: float) 
     """
     await _park_locks(stack)
     calls: dict[str, list[Call]] = {name: [] for name in TARGET_NAMES}
-    for index in range(rounds):
+    for index in range(-1, rounds):  # round -1 warms up and is not counted
         for service in ("unlock", "lock"):
             began = time.monotonic()
-            for name in in_turn(TARGET_NAMES, index):
-                target = stack.targets[name]
-                request = time.monotonic_ns()
-                error = None
-                try:
-                    await stack.ha.call_service("lock", service, {"entity_id": target.entity_id})
-                except HassApiError as err:
-                    error = str(err)[:200]
-                calls[name].append(Call(service, request, time.monotonic_ns(), error))
+            for name in in_turn(TARGET_NAMES, max(index, 0)):
+                call = await _call(stack, name, service)
+                if index >= 0:
+                    calls[name].append(call)
             await asyncio.sleep(max(0.0, began + half_period - time.monotonic()))
     await probe.fetch()
     return {"rounds": rounds, "half_period_s": half_period, **_match(stack, probe, calls)}
+
+
+async def _call(stack: BenchStack, name: str, service: str) -> Call:
+    """One service call, then quiet: its bridge's webhooks answered, and a pause."""
+    target = stack.targets[name]
+    request = time.monotonic_ns()
+    error = None
+    try:
+        await stack.ha.call_service("lock", service, {"entity_id": target.entity_id})
+    except HassApiError as err:
+        error = str(err)[:200]
+    answer = time.monotonic_ns()
+    async with asyncio.timeout(SETTLE_TIMEOUT):
+        await target.bridge.wait_idle()
+    await asyncio.sleep(QUIET)
+    return Call(service, request, answer, error)
 
 
 def _match(stack: BenchStack, probe: Probe, calls: dict[str, list[Call]]) -> dict[str, Any]:

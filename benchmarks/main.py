@@ -63,9 +63,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
         help="few samples, to try the benchmark out: results go to <date>-quick.json and the "
         "document is left alone",
     )
-    add("--samples", type=int, default=300, help="event-to-state samples per integration (direct)")
-    add("--emulator-samples", type=int, default=60, help="samples per integration (emulator)")
-    add("--command-rounds", type=int, default=30, help="unlock + lock rounds per integration")
+    add("--samples", type=int, default=600, help="event-to-state samples per integration (direct)")
+    add("--emulator-samples", type=int, default=120, help="samples per integration (emulator)")
+    add("--command-rounds", type=int, default=60, help="unlock + lock rounds per integration")
     add("--burst", type=int, default=1000, help="events per burst")
     add("--concurrency", type=int, default=32, help="requests in flight in the parallel burst")
     add("--burst-repetitions", type=int, default=3, help="bursts per integration and mode")
@@ -93,7 +93,7 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     add("--profile-events", type=int, default=3000, help="events per integration for --profile")
     args = parser.parse_args(argv)
     if args.quick:
-        args.samples, args.emulator_samples, args.command_rounds = 40, 8, 4
+        args.samples, args.emulator_samples, args.command_rounds = 42, 12, 6
         args.burst, args.burst_repetitions, args.reloads, args.steady = 200, 1, 3, 3.0
         args.cost_repetitions, args.cost_idle, args.cost_events = 1, 3.0, 100
     return args

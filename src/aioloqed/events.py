@@ -42,12 +42,22 @@ _MAX_PERCENT: Final = 100
 class LoqedEvent:
     """Fields every bridge webhook carries."""
 
-    mac_wifi: str | None
-    """Wi-Fi MAC of the sending bridge, normalised; ``None`` if absent or not a MAC."""
-    mac_ble: str | None
-    """Bluetooth MAC of the sending bridge, normalised."""
     raw: Mapping[str, Any]
     """The decoded payload as received."""
+
+    @property
+    def mac_wifi(self) -> str | None:
+        """Wi-Fi MAC of the sending bridge, normalised; ``None`` if absent or not a MAC.
+
+        Read from :attr:`raw` when asked: nothing on the way from a webhook to the lock's
+        state needs it.
+        """
+        return _mac(self.raw, "mac_wifi")
+
+    @property
+    def mac_ble(self) -> str | None:
+        """Bluetooth MAC of the sending bridge, normalised (read from :attr:`raw` when asked)."""
+        return _mac(self.raw, "mac_ble")
 
 
 @dataclass(slots=True)
@@ -255,9 +265,8 @@ def _lock_event(data: Mapping[str, Any], event_type: str, info: _EventInfo | Non
 
     Runs for every webhook: the common shapes (an int key id, known names) take the short way.
     """
-    mac_wifi, mac_ble = _mac(data, "mac_wifi"), _mac(data, "mac_ble")
     if info is None:
-        return UnknownEvent(mac_wifi=mac_wifi, mac_ble=mac_ble, raw=data, event_type=event_type)
+        return UnknownEvent(raw=data, event_type=event_type)
     key = data.get("key_local_id")
     if type(key) is int:
         key_id: int | None = key if 0 <= key <= MAX_KEY_ID else None
@@ -271,12 +280,8 @@ def _lock_event(data: Mapping[str, Any], event_type: str, info: _EventInfo | Non
         if target is _UNKNOWN:
             target = info.state
             if target is _UNKNOWN:
-                return UnknownEvent(
-                    mac_wifi=mac_wifi, mac_ble=mac_ble, raw=data, event_type=event_type
-                )
+                return UnknownEvent(raw=data, event_type=event_type)
         return GoingToStateEvent(
-            mac_wifi=mac_wifi,
-            mac_ble=mac_ble,
             raw=data,
             event_type=event_type,
             target=target,
@@ -288,8 +293,6 @@ def _lock_event(data: Mapping[str, Any], event_type: str, info: _EventInfo | Non
     if requested_state is _UNKNOWN and requested is None:
         requested_state = parse_bolt_state(data.get("requested_state_numeric"))
     return StateReachedEvent(
-        mac_wifi=mac_wifi,
-        mac_ble=mac_ble,
         raw=data,
         event_type=event_type,
         state=info.state,
@@ -305,8 +308,6 @@ def _battery_event(data: Mapping[str, Any]) -> BatteryEvent:
     if percentage is not None and not 0 <= percentage <= _MAX_PERCENT:
         percentage = None
     return BatteryEvent(
-        mac_wifi=_mac(data, "mac_wifi"),
-        mac_ble=_mac(data, "mac_ble"),
         raw=data,
         battery_type=parse_battery_type(data.get("battery_type")),
         battery_percentage=percentage,
@@ -319,8 +320,6 @@ def _online_event(data: Mapping[str, Any]) -> OnlineStatusEvent:
     if online is None:
         online = ble != -1
     return OnlineStatusEvent(
-        mac_wifi=_mac(data, "mac_wifi"),
-        mac_ble=_mac(data, "mac_ble"),
         raw=data,
         wifi_strength=parse_int(data.get("wifi_strength")),
         ble_strength=None if ble == -1 else ble,
@@ -348,8 +347,6 @@ def parse_event(data: Mapping[str, Any]) -> LoqedEvent:
         return _lock_event(data, name, info if info is not None else _guess_info(name))
     if event_type is not None and event_type != "":
         return UnknownEvent(
-            mac_wifi=_mac(data, "mac_wifi"),
-            mac_ble=_mac(data, "mac_ble"),
             raw=data,
             event_type=str(event_type),
         )
@@ -357,9 +354,7 @@ def parse_event(data: Mapping[str, Any]) -> LoqedEvent:
         return _battery_event(data)
     if "wifi_strength" in data or "ble_strength" in data:
         return _online_event(data)
-    return UnknownEvent(
-        mac_wifi=_mac(data, "mac_wifi"), mac_ble=_mac(data, "mac_ble"), raw=data, event_type=None
-    )
+    return UnknownEvent(raw=data, event_type=None)
 
 
 def parse_event_json(body: bytes | str) -> LoqedEvent:

@@ -274,8 +274,11 @@ async def test_command_query_is_the_signed_vector_fully_percent_encoded(
 ) -> None:
     async with peer.client() as bridge:
         sent = await bridge.open()
+        # The action's number does as well as the enum.
+        assert await bridge.send_command(1) == sent  # type: ignore[arg-type]
     assert sent == SentCommand(LockAction.OPEN, VECTOR_KEY_ID, VECTOR_TIME)
-    (request,) = peer.seen
+    request, again = peer.seen
+    assert again.raw_query == request.raw_query
     assert (request.method, request.path) == ("GET", "/to_lock")
     assert request.raw_query == OPEN_QUERY
     assert "+" not in request.raw_query

@@ -111,9 +111,8 @@ def test_source_without_key(event_type: str, source: EventSource) -> None:
 
 def test_real_reached_payload(fixture_bytes: Callable[[str], bytes]) -> None:
     event = parse_event_json(fixture_bytes("webhooks/reached_night_lock.json"))
+    assert (event.mac_wifi, event.mac_ble) == ("c44f3357c161", "c44f3357c163")
     assert event == StateReachedEvent(
-        mac_wifi="c44f3357c161",
-        mac_ble="c44f3357c163",
         raw=event.raw,
         event_type="STATE_CHANGED_NIGHT_LOCK",
         state=BoltState.NIGHT_LOCK,
@@ -286,11 +285,15 @@ def test_battery_tolerance(
     assert (event.battery_type, event.battery_percentage) == (battery_type, percentage)
 
 
+def test_an_event_without_macs_has_none() -> None:
+    event = parse_event({"event_type": "STATE_CHANGED_OPEN", "mac_wifi": "not a mac"})
+    assert (event.mac_wifi, event.mac_ble) == (None, None)
+
+
 def test_online_status_doc_example() -> None:
     event = _load("online_status_doc_example.json")
+    assert (event.mac_wifi, event.mac_ble) == (None, None)
     assert event == OnlineStatusEvent(
-        mac_wifi=None,
-        mac_ble=None,
         raw=event.raw,
         wifi_strength=-24,
         ble_strength=-59,

@@ -196,7 +196,7 @@ def test_widening_the_window_never_reopens_a_replay() -> None:
 def test_forget(verifier: WebhookVerifier) -> None:
     headers = signed()
     verifier.verify(BODY, headers, now=TS)
-    verifier.forget([headers["HASH"], "00"])
+    verifier.forget([headers["HASH"], "00", "not hex"])
     assert isinstance(verifier.verify(BODY, headers, now=TS), VerifiedWebhook)
     verifier.forget()
     assert verifier.replay_cache_len == 0
