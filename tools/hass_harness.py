@@ -47,7 +47,7 @@ import socket
 import sys
 import tempfile
 import time
-from typing import TYPE_CHECKING, Any, Self
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 import aiohttp
@@ -58,7 +58,6 @@ from tools.netns import require_private_netns
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Callable, Mapping, Sequence
-    from types import TracebackType
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -355,13 +354,13 @@ class StateWatcher:
             ) from None
 
 
-class HassWebSocket:
+class HassWebSocket(StartStop):
     """A client of Home Assistant's websocket API (``/api/websocket``), authenticated."""
 
     def __init__(
         self, session: aiohttp.ClientSession, url: str, token: str, *, request_timeout: float = 30
     ) -> None:
-        """Prepare; `connect` (or ``async with``) opens it. Every call is bounded by the timeout."""
+        """Prepare; `start` (or ``async with``) opens it. Every call is bounded by the timeout."""
         self.request_timeout = request_timeout
         self._session = session
         self._url = url
@@ -372,7 +371,7 @@ class HassWebSocket:
         self._subscriptions: dict[int, Callable[[JSONObject, float], Any]] = {}
         self._reader: asyncio.Task[None] | None = None
 
-    async def connect(self) -> None:
+    async def start(self) -> None:
         """Connect and authenticate."""
         async with asyncio.timeout(self.request_timeout):
             self._ws = await self._session.ws_connect(self._url, max_msg_size=0)
@@ -390,7 +389,7 @@ class HassWebSocket:
         """Whether the connection is closed (or never opened)."""
         return self._ws is None or self._ws.closed
 
-    async def close(self) -> None:
+    async def stop(self) -> None:
         """Close the connection and stop the reader."""
         if self._ws is not None:
             await self._ws.close()
@@ -403,20 +402,6 @@ class HassWebSocket:
             if not future.done():
                 future.set_exception(HassApiError("websocket closed"))
         self._pending.clear()
-
-    async def __aenter__(self) -> Self:
-        """Connect."""
-        await self.connect()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        """Close."""
-        await self.close()
 
     async def _read(self) -> None:
         assert self._ws is not None  # noqa: S101 - set by connect before the task starts

@@ -211,12 +211,9 @@ class LoqedBridge(SessionOwner):
         if query is not None:
             url_text = f"{url_text}?{query}"
         url = URL(url_text, encoded=True)
-        request_headers = _BASE_HEADERS
-        if headers or body is not None:
-            extra = dict(headers or {})
-            if body is not None:
-                extra["Content-Type"] = "application/json"
-            request_headers = {**_BASE_HEADERS, **extra}
+        if body is not None:
+            headers = {**(headers or {}), "Content-Type": "application/json"}
+        request_headers = {**_BASE_HEADERS, **headers} if headers else _BASE_HEADERS
         _LOGGER.debug("%s %s to bridge %s", method, path, self.host)
         session = self._get_session()
         try:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from unittest.mock import patch
 
 from homeassistant.const import CONF_HOST, CONF_NAME, CONF_PORT, CONF_WEBHOOK_ID
-from pytest_homeassistant_custom_component.common import MockConfigEntry
+from pytest_homeassistant_custom_component.common import MockConfigEntry, async_fire_time_changed
 
 from aioloqed import LoqedCredentials, webhook_body_hash
 from custom_components import loqed_bridge
@@ -16,9 +16,11 @@ from custom_components.loqed_bridge.const import DOMAIN
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
+    from datetime import timedelta
 
     from aiohttp import web
     from aiohttp.test_utils import TestClient
+    from freezegun.api import FrozenDateTimeFactory
     from homeassistant.config_entries import ConfigEntry, ConfigEntryState, ConfigFlowResult
     from homeassistant.const import Platform
     from homeassistant.core import HomeAssistant, State
@@ -137,3 +139,23 @@ def lock_payload(
     }
     payload.update(extra)
     return payload
+
+
+async def tick(hass: HomeAssistant, freezer: FrozenDateTimeFactory, delta: timedelta) -> None:
+    """Move the frozen clock on by ``delta`` and let every timer and task due by then run."""
+    freezer.tick(delta)
+    async_fire_time_changed(hass)
+    await hass.async_block_till_done(wait_background_tasks=True)
+
+
+def count_status_reads(bridge: EmulatedBridge) -> list[float]:
+    """Record the time of every /status read the bridge answers."""
+    reads: list[float] = []
+    original = bridge.status
+
+    def counting() -> dict[str, Any]:
+        reads.append(time.monotonic())
+        return original()
+
+    bridge.status = counting  # type: ignore[method-assign]
+    return reads

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 import logging
-import time
 from typing import TYPE_CHECKING
 
 from homeassistant.config_entries import ConfigEntryState
@@ -21,6 +20,7 @@ from custom_components.loqed_bridge.const import (
 from loqed_emulator import BoltState
 
 from . import (
+    count_status_reads,
     entry_state,
     lock_payload,
     make_entry,
@@ -28,8 +28,8 @@ from . import (
     setup_integration,
     signed,
     state_of,
+    tick,
 )
-from .test_push import count_status_reads
 
 if TYPE_CHECKING:
     from freezegun.api import FrozenDateTimeFactory
@@ -45,12 +45,6 @@ if TYPE_CHECKING:
     from .conftest import BridgeFactory
 
 ENTITY = "lock.front_door"
-
-
-async def tick(hass: HomeAssistant, freezer: FrozenDateTimeFactory, delta: timedelta) -> None:
-    freezer.tick(delta)
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done(wait_background_tasks=True)
 
 
 async def test_polls_rarely_while_push_is_healthy(
@@ -274,14 +268,7 @@ async def test_a_motion_whose_end_never_comes_is_replaced_by_the_status(
     init_integration: MockConfigEntry,
     ha_client: HaClient,
 ) -> None:
-    reads: list[float] = []
-    original = emulator.status
-
-    def counting() -> dict[str, object]:
-        reads.append(time.monotonic())
-        return original()
-
-    emulator.status = counting  # type: ignore[method-assign]
+    reads = count_status_reads(emulator)
     coordinator = init_integration.runtime_data
     # The lock reports that it starts to unlock; the webhook of its arrival is lost (and the
     # lock did not move after all: the status still says night lock).

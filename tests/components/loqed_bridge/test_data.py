@@ -102,10 +102,7 @@ def test_unknown_event_changes_only_the_last_event() -> None:
 
 
 def test_status_sets_everything_unless_a_fresher_event_owns_the_lock_state() -> None:
-    moving = apply_event(
-        LoqedData(),
-        parse_event({**MACS, "event_type": "STATE_CHANGED_OPEN", "key_local_id": 2}),
-    )
+    moving = then(LoqedData(), "STATE_CHANGED_OPEN", 2)
     assert moving.lock.bolt_state is BoltState.OPEN
     kept = apply_status(moving, status(bolt_state="day_lock"), keep_lock=True)
     assert kept.lock.bolt_state is BoltState.OPEN
@@ -121,12 +118,16 @@ def test_status_sets_everything_unless_a_fresher_event_owns_the_lock_state() -> 
     assert taken.status is not None
 
 
+def then(data: LoqedData, event_type: str, key_id: int = 3) -> LoqedData:
+    """``data`` after a lock event of ``event_type`` with ``key_id``."""
+    return apply_event(
+        data, parse_event({**MACS, "event_type": event_type, "key_local_id": key_id})
+    )
+
+
 def going(event_type: str, key_id: int = 3) -> LoqedData:
     """Night-locked lock (as the status says), then a going-to event."""
-    at_rest = apply_status(LoqedData(), status(), keep_lock=False)
-    return apply_event(
-        at_rest, parse_event({**MACS, "event_type": event_type, "key_local_id": key_id})
-    )
+    return then(apply_status(LoqedData(), status(), keep_lock=False), event_type, key_id)
 
 
 def test_an_operation_back_to_where_the_lock_is_ends_the_motion_in_progress() -> None:
@@ -134,24 +135,14 @@ def test_an_operation_back_to_where_the_lock_is_ends_the_motion_in_progress() ->
     # supersedes the first, and no state change will ever end the "unlocking" motion.
     moving = going("GO_TO_STATE_MANUAL_LOCK_REMOTE_LATCH")
     assert moving.lock.motion is Motion.UNLOCKING
-    back = apply_event(
-        moving,
-        parse_event(
-            {**MACS, "event_type": "GO_TO_STATE_MANUAL_LOCK_REMOTE_NIGHT_LOCK", "key_local_id": 3}
-        ),
-    )
+    back = then(moving, "GO_TO_STATE_MANUAL_LOCK_REMOTE_NIGHT_LOCK", 3)
     assert back.lock.motion is None
     assert back.lock.target is None
     assert back.lock.bolt_state is BoltState.NIGHT_LOCK
     # The same through the app over Bluetooth (the burst that left "opening" shown).
     opening = going("GO_TO_STATE_MANUAL_UNLOCK_BLE_OPEN", 7)
     assert opening.lock.motion is Motion.OPENING
-    stays = apply_event(
-        opening,
-        parse_event(
-            {**MACS, "event_type": "GO_TO_STATE_MANUAL_LOCK_BLE_NIGHT_LOCK", "key_local_id": 9}
-        ),
-    )
+    stays = then(opening, "GO_TO_STATE_MANUAL_LOCK_BLE_NIGHT_LOCK", 9)
     assert stays.lock.motion is None
 
 

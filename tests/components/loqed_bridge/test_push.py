@@ -30,7 +30,15 @@ from custom_components.loqed_bridge.push import (
 )
 from loqed_emulator import BoltState
 
-from . import WEBHOOK_ID, lock_payload, make_entry, setup_integration, signed, state_of
+from . import (
+    WEBHOOK_ID,
+    count_status_reads,
+    lock_payload,
+    make_entry,
+    setup_integration,
+    signed,
+    state_of,
+)
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
@@ -57,19 +65,6 @@ async def post(client: HaClient, body: bytes, headers: dict[str, str]) -> int:
 def signs(coordinator: LoqedCoordinator) -> bool | None:
     """Whether the integration takes the bridge for one that signs its webhooks."""
     return coordinator.push.signed
-
-
-def count_status_reads(bridge: EmulatedBridge) -> list[float]:
-    """Record the time of every /status read the bridge answers."""
-    reads: list[float] = []
-    original = bridge.status
-
-    def counting() -> dict[str, Any]:
-        reads.append(time.monotonic())
-        return original()
-
-    bridge.status = counting  # type: ignore[method-assign]
-    return reads
 
 
 @pytest.mark.parametrize(

@@ -18,7 +18,7 @@ from custom_components.loqed_bridge.const import DOMAIN
 from custom_components.loqed_bridge.repairs import LockKeyRepairFlow, async_create_fix_flow
 from loqed_emulator import BoltState
 
-from . import lock_payload, make_entry, post_signed, setup_integration, state_of
+from . import lock_payload, make_entry, post_signed, setup_integration, state_of, tick
 
 if TYPE_CHECKING:
     from freezegun.api import FrozenDateTimeFactory
@@ -82,12 +82,6 @@ async def test_an_issue_for_a_removed_entry_fixes_nothing(hass: HomeAssistant) -
 
 def issue(hass: HomeAssistant, kind: str, entry: MockConfigEntry) -> ir.IssueEntry | None:
     return ir.async_get(hass).async_get_issue(DOMAIN, f"{kind}_{entry.entry_id}")
-
-
-async def tick(hass: HomeAssistant, freezer: FrozenDateTimeFactory, delta: timedelta) -> None:
-    freezer.tick(delta)
-    async_fire_time_changed(hass)
-    await hass.async_block_till_done(wait_background_tasks=True)
 
 
 async def test_push_unhealthy_for_long_raises_an_issue_that_clears_itself(
