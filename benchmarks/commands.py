@@ -11,7 +11,8 @@ last one's bridge has delivered its webhooks (Home Assistant has answered them) 
 more. Without that, a command would share Home Assistant with the previous integration's
 ``GO_TO_STATE_*`` webhook, which the built-in and the floor leave on its way when their call
 returns. One round before the measured ones warms every path up and is not counted (the first
-command after setup also opens the TCP connection to the bridge).
+command after setup also opens the TCP connection to the bridge). Before each call the probe
+moves Home Assistant's garbage collector to a random point of its count, as in `latency`.
 
 What "finished" means differs: the built-in and the floor return when the bridge answered the
 command (the bridge answers 200 to anything well-formed, even a command the lock will refuse);
@@ -76,7 +77,7 @@ async def run(stack: BenchStack, probe: Probe, rounds: int, half_period: float) 
         for service in ("unlock", "lock"):
             began = time.monotonic()
             for name in in_turn(TARGET_NAMES, max(index, 0)):
-                call = await _call(stack, name, service)
+                call = await _call(stack, probe, name, service)
                 if index >= 0:
                     calls[name].append(call)
             await asyncio.sleep(max(0.0, began + half_period - time.monotonic()))
@@ -84,9 +85,10 @@ async def run(stack: BenchStack, probe: Probe, rounds: int, half_period: float) 
     return {"rounds": rounds, "half_period_s": half_period, **_match(stack, probe, calls)}
 
 
-async def _call(stack: BenchStack, name: str, service: str) -> Call:
+async def _call(stack: BenchStack, probe: Probe, name: str, service: str) -> Call:
     """One service call, then quiet: its bridge's webhooks answered, and a pause."""
     target = stack.targets[name]
+    await probe.shift_collector()
     request = time.monotonic_ns()
     error = None
     try:
@@ -102,10 +104,12 @@ async def _call(stack: BenchStack, name: str, service: str) -> Call:
 
 def _match(stack: BenchStack, probe: Probe, calls: dict[str, list[Call]]) -> dict[str, Any]:
     results: dict[str, Any] = {}
+    collections = probe.collections()
     for name, items in calls.items():
         target = stack.targets[name]
         services = probe.select("service", target.entity_id)
         to_bridge: list[int] = []
+        undisturbed: list[int] = []
         to_return: list[int] = []
         round_trip: list[int] = []
         unmatched = 0
@@ -128,9 +132,13 @@ def _match(stack: BenchStack, probe: Probe, calls: dict[str, list[Call]]) -> dic
                 unmatched += 1
                 continue
             to_bridge.append(command.time_ns - received.time_ns)
+            if not collections.inside(received.time_ns, command.time_ns):
+                undisturbed.append(command.time_ns - received.time_ns)
         results[name] = {
             "label": target.label,
             "to_bridge_verified_ms": summarize(ns_to_ms(to_bridge)),
+            "with_collection": len(to_bridge) - len(undisturbed),
+            "without_collection_ms": summarize(ns_to_ms(undisturbed)),
             "to_service_returned_ms": summarize(ns_to_ms(to_return)),
             "client_round_trip_ms": summarize(ns_to_ms(round_trip)),
             "calls": len(items),

@@ -9,6 +9,12 @@ Two senders, both measured in the same run, integrations alternating sample by s
 
 The end stamp is the probe's, taken inside Home Assistant by a synchronous ``state_changed``
 listener. Both stamps are ``CLOCK_MONOTONIC`` readings on the same machine.
+
+Before each sample the probe moves Home Assistant's garbage collector to a random point of its
+count (`Probe.shift_collector`), so that whether a collection falls inside a sample depends on
+what that sample allocates, not on the benchmark's rhythm. Samples with one inside are counted,
+and the figures without them are given as well: the pause is the collector's, whoever's objects
+it collects.
 """
 
 from __future__ import annotations
@@ -67,11 +73,13 @@ def match_latencies(stack: BenchStack, probe: Probe, sent: dict[str, list[Sent]]
     integration's own work up to the state write).
     """
     results: dict[str, Any] = {}
+    collections = probe.collections()
     for name, samples in sent.items():
         target = stack.targets[name]
         states = probe.select("state", target.entity_id)
         entries = probe.select("webhook", name)
         latencies: list[int] = []
+        undisturbed: list[int] = []
         transport: list[int] = []
         handler: list[int] = []
         missing = 0
@@ -82,6 +90,8 @@ def match_latencies(stack: BenchStack, probe: Probe, sent: dict[str, list[Sent]]
                 missing += 1
                 continue
             latencies.append(record.time_ns - sample.start_ns)
+            if not collections.inside(sample.start_ns, record.time_ns):
+                undisturbed.append(record.time_ns - sample.start_ns)
             entry = first_at_or_after(entries, sample.start_ns)
             if entry is not None and entry.time_ns <= record.time_ns:
                 transport.append(entry.time_ns - sample.start_ns)
@@ -90,6 +100,8 @@ def match_latencies(stack: BenchStack, probe: Probe, sent: dict[str, list[Sent]]
         results[name] = {
             "label": target.label,
             "event_to_state_ms": summarize(ns_to_ms(latencies)),
+            "with_collection": len(latencies) - len(undisturbed),
+            "without_collection_ms": summarize(ns_to_ms(undisturbed)),
             "transport_ms": summarize(ns_to_ms(transport)),
             "handler_ms": summarize(ns_to_ms(handler)),
             "http_round_trip_ms": summarize(ns_to_ms(http)),
@@ -108,6 +120,7 @@ async def direct(
     for index in range(samples):
         planned = toggle_event(index)
         for name in in_turn(TARGET_NAMES, index):
+            await probe.shift_collector()
             result = await sender.send(stack.targets[name], planned)
             sent[name].append(
                 Sent(result.start_ns, result.end_ns, result.status, planned.expected_state)
@@ -133,6 +146,7 @@ async def through_emulator(
         expected = "locked" if state is BoltState.NIGHT_LOCK else "unlocked"
         for name in in_turn(TARGET_NAMES, index):
             bridge = stack.targets[name].bridge
+            await probe.shift_collector()
             before = len(bridge.sends)
             bridge.turn_knob(state)
             async with asyncio.timeout(SEND_TIMEOUT):

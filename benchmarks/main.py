@@ -11,7 +11,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 from collections import Counter
+from contextlib import contextmanager
 from datetime import UTC, datetime
+import gc
 import json
 import logging
 import os
@@ -27,12 +29,13 @@ from tools.netns import NetnsError, enter_private_netns
 from benchmarks import burst, commands, latency, lifecycle, profiling
 from benchmarks.machine import REPO_ROOT, machine_info
 from benchmarks.probe import Probe
+from benchmarks.procfs import place_threads
 from benchmarks.report import evaluate_targets, markdown, update_document
 from benchmarks.stack import BenchStack
 from benchmarks.webhooks import WebhookSender
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Iterator, Sequence
 
 RESULTS_DIR = REPO_ROOT / "benchmarks" / "results"
 DOCUMENT = REPO_ROOT / "docs" / "benchmarks.md"
@@ -47,6 +50,45 @@ def say(line: str) -> None:
     """Progress, one line at a time."""
     sys.stdout.write(f"bench: {line}\n")
     sys.stdout.flush()
+
+
+@contextmanager
+def driver_collector_paused() -> Iterator[None]:
+    """This process's garbage collector off while latencies are taken, run once after.
+
+    The emulators' stamps are taken in this process: a collection here would show as one
+    integration's latency. Home Assistant's own collector is left as it is.
+    """
+    gc.collect()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+        gc.collect()
+
+
+@contextmanager
+def cores_apart(hass_pid: int | None) -> Iterator[dict[str, list[int]] | None]:
+    """Home Assistant on one half of the CPUs, this process on the other, while measuring.
+
+    This process plays the bridges and the webhook senders: separate devices in a real home. On
+    shared cores, a bridge's work would wait whenever the scheduler woke it on the core where
+    Home Assistant was still busy (say, writing a state after sending a command), and show as
+    that integration's latency. Yields the split (None on a single CPU); undone afterwards.
+    """
+    cpus = sorted(os.sched_getaffinity(0))
+    if hass_pid is None or len(cpus) < 2:
+        yield None
+        return
+    half = len(cpus) // 2
+    place_threads(hass_pid, set(cpus[:half]))
+    place_threads(os.getpid(), set(cpus[half:]))
+    try:
+        yield {"home_assistant": cpus[:half], "driver": cpus[half:]}
+    finally:
+        place_threads(hass_pid, set(cpus))
+        place_threads(os.getpid(), set(cpus))
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
@@ -148,6 +190,45 @@ def _requests_per_hour(results: dict[str, Any], polling: dict[str, Any]) -> dict
     }
 
 
+async def _measure_latencies(
+    args: argparse.Namespace,
+    stack: BenchStack,
+    probe: Probe,
+    sender: WebhookSender,
+    results: dict[str, Any],
+) -> None:
+    """Event to state (both senders), commands and bursts, into ``results``."""
+    say(f"event to state, direct: {args.samples} samples per integration")
+    with driver_collector_paused():
+        results["event_to_state"] = {
+            "direct": await latency.direct(stack, probe, sender, args.samples, gap=0.01)
+        }
+    await asyncio.sleep(1.1)
+    say(f"event to state, through the emulators: {args.emulator_samples} rounds")
+    with driver_collector_paused():
+        results["event_to_state"]["emulator"] = await latency.through_emulator(
+            stack, probe, args.emulator_samples, period=0.55
+        )
+    say(f"commands: {args.command_rounds} rounds of unlock + lock")
+    with driver_collector_paused():
+        results["commands"] = await commands.run(
+            stack, probe, args.command_rounds, half_period=0.65
+        )
+    await asyncio.sleep(1.1)
+    say(
+        f"bursts: {args.burst_repetitions} x {args.burst} events per integration, "
+        f"serial and {args.concurrency} in flight"
+    )
+    results["burst"] = await burst.run(
+        stack,
+        probe,
+        sender,
+        count=args.burst,
+        concurrency=args.concurrency,
+        repetitions=args.burst_repetitions,
+    )
+
+
 async def measure(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
     """Run every phase; return the results."""
     results: dict[str, Any] = {"settings": {k: str(v) for k, v in vars(args).items()}}
@@ -175,32 +256,9 @@ async def measure(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
         results["probe_wrapped_webhooks"] = wrapped
         await asyncio.sleep(1.1)
         measuring = time.monotonic_ns()
-        say(f"event to state, direct: {args.samples} samples per integration")
-        results["event_to_state"] = {
-            "direct": await latency.direct(stack, probe, sender, args.samples, gap=0.01)
-        }
-        await asyncio.sleep(1.1)
-        say(f"event to state, through the emulators: {args.emulator_samples} rounds")
-        results["event_to_state"]["emulator"] = await latency.through_emulator(
-            stack, probe, args.emulator_samples, period=0.55
-        )
-        say(f"commands: {args.command_rounds} rounds of unlock + lock")
-        results["commands"] = await commands.run(
-            stack, probe, args.command_rounds, half_period=0.65
-        )
-        await asyncio.sleep(1.1)
-        say(
-            f"bursts: {args.burst_repetitions} x {args.burst} events per integration, "
-            f"serial and {args.concurrency} in flight"
-        )
-        results["burst"] = await burst.run(
-            stack,
-            probe,
-            sender,
-            count=args.burst,
-            concurrency=args.concurrency,
-            repetitions=args.burst_repetitions,
-        )
+        with cores_apart(stack.ha.pid) as cores:
+            results["cores"] = cores
+            await _measure_latencies(args, stack, probe, sender, results)
         results["bridge_requests_during_measurements"] = _measurement_requests(
             stack, measuring, time.monotonic_ns()
         )

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass
+import random
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -13,11 +15,13 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True, slots=True)
 class ProbeRecord:
-    """One record: ``kind`` is ``state``, ``service`` or ``entry``.
+    """One record: ``kind`` is ``state``, ``service``, ``entry``, ``webhook`` or ``gc``.
 
     ``state``: subject = entity id, value = new state, extra = changed_by.
     ``service``: subject = entity id, value = service.
     ``entry``: subject = domain, value = entry state, extra = entry id.
+    ``webhook``: subject = the name the driver gave the webhook.
+    ``gc``: subject = ``gen0``..``gen2``, value = duration in ns; stamped when it began.
     """
 
     time_ns: int
@@ -33,15 +37,40 @@ class ProbeRecord:
         return cls(int(time_ns), str(kind), str(subject), value, extra)
 
 
+class Collections:
+    """Home Assistant's garbage collections, to tell which samples lost a pause to one."""
+
+    LONGEST_NS = 1_000_000_000
+    """No collection is taken to last longer than this (it bounds the search)."""
+
+    def __init__(self, records: Iterable[ProbeRecord]) -> None:
+        """Take the ``gc`` records."""
+        spans = sorted(
+            (r.time_ns, r.time_ns + int(r.value or 0)) for r in records if r.kind == "gc"
+        )
+        self._starts = [start for start, _ in spans]
+        self._ends = [end for _, end in spans]
+
+    def inside(self, start_ns: int, end_ns: int) -> bool:
+        """Whether a collection ran (at least in part) between ``start_ns`` and ``end_ns``."""
+        index = bisect.bisect_left(self._starts, end_ns) - 1
+        while index >= 0 and self._starts[index] > start_ns - self.LONGEST_NS:
+            if self._ends[index] > start_ns:
+                return True
+            index -= 1
+        return False
+
+
 class Probe:
     """Reads the probe's records; keeps every record read so far, in order."""
 
-    def __init__(self, hass: HomeAssistant) -> None:
-        """Bind to a running Home Assistant."""
+    def __init__(self, hass: HomeAssistant, seed: int = 0) -> None:
+        """Bind to a running Home Assistant; ``seed`` makes the collector shifts repeatable."""
         self._hass = hass
         self.records: list[ProbeRecord] = []
         self._next = 0
         self.last: JSONObject = {}
+        self._random = random.Random(seed)
 
     def reset(self) -> None:
         """Forget the cursor (after a restart the probe starts again at 0)."""
@@ -54,6 +83,21 @@ class Probe:
         self._next = int(answer["next"])
         self.last = answer
         return answer
+
+    async def shift_collector(self) -> None:
+        """Move Home Assistant's garbage collector to a random point of its count.
+
+        The probe makes a random number of unreachable objects, below the count that starts a
+        collection; one may start right here, before the sample. See the probe's docstring.
+        """
+        threshold = int((self.last.get("gc") or {}).get("threshold", [0])[0])
+        if threshold > 0:
+            count = self._random.randrange(threshold)
+            await self._hass.post("/api/bench_probe", {"garbage": count})
+
+    def collections(self) -> Collections:
+        """The garbage collections among the records read so far."""
+        return Collections(self.records)
 
     async def wrap_webhooks(self, urls: Mapping[str, str]) -> list[str]:
         """Have the probe stamp entry into each webhook handler (``{name: webhook URL}``)."""

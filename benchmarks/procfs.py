@@ -1,8 +1,10 @@
-"""CPU time and memory of a process, from /proc (Linux)."""
+"""CPU time, memory and CPU placement of a process, from /proc (Linux)."""
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
+import os
 from pathlib import Path
 
 _KIB = 1024
@@ -60,3 +62,13 @@ def memory(pid: int) -> Memory:
         private = round((rollup["Private_Clean"] + rollup["Private_Dirty"]) / _KIB, 2)
     pss = round(rollup["Pss"] / _KIB, 2) if "Pss" in rollup else None
     return Memory(rss=round(status.get("VmRSS", 0) / _KIB, 2), pss=pss, private=private)
+
+
+def place_threads(pid: int, cpus: set[int]) -> None:
+    """Run every thread of ``pid`` on ``cpus`` only (threads started later inherit it).
+
+    A thread that ends meanwhile is skipped.
+    """
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        with contextlib.suppress(OSError, ValueError):
+            os.sched_setaffinity(int(task.name), cpus)

@@ -169,12 +169,42 @@ def _ratio_rows(group: dict[str, Any], key: str, *, with_limit: bool = True) -> 
     return rows
 
 
+def _collection_lines(group: dict[str, Any], key: str) -> list[str]:
+    """How many samples lost a pause to Home Assistant's garbage collector, and the rest."""
+    rows = []
+    for name in NAMES:
+        entry = group.get(name) or {}
+        if "with_collection" not in entry:
+            continue
+        rows.append(
+            [
+                entry.get("label", name),
+                f"{entry['with_collection']} of {_get(entry, key, 'n')}",
+                _get(entry, "without_collection_ms", "median"),
+                _get(entry, "without_collection_ms", "p99"),
+                _get(entry, "without_collection_ms", "max"),
+            ]
+        )
+    if not rows:
+        return []
+    return [
+        "",
+        (
+            "Samples with one of Home Assistant's garbage collections inside (the collector is "
+            "moved to a random point of its count before each sample), and the other samples:"
+        ),
+        "",
+        *_table(["integration", "with a collection", "others median ms", "p99 ms", "max ms"], rows),
+    ]
+
+
 def _latency_section(title: str, group: dict[str, Any], key: str) -> list[str]:
     lines = [f"### {title}", ""]
     lines += _table(
         ["integration", "n", "median ms", "p95 ms", "p99 ms", "min ms", "max ms"],
         _stats_rows(group, key) + _ratio_rows(group, key),
     )
+    lines += _collection_lines(group, key)
     split_rows = []
     for name in NAMES:
         entry = group.get(name) or {}
@@ -303,6 +333,7 @@ def _command_lines(commands: dict[str, Any]) -> list[str]:
         _stats_rows(commands, "to_bridge_verified_ms")
         + _ratio_rows(commands, "to_bridge_verified_ms"),
     )
+    lines += _collection_lines(commands, "to_bridge_verified_ms")
     lines += ["", "Home Assistant received the call → the service call returned:", ""]
     lines += _table(
         ["integration", "n", "median ms", "p95 ms", "p99 ms", "min ms", "max ms"],

@@ -14,6 +14,14 @@ Recorded, each in a plain tuple appended to one list (a few hundred nanoseconds 
 * ``webhook``: entry into a webhook handler the driver asked to wrap (``POST`` with
   ``{"wrap": {webhook_id: name}}``): one stamp before the integration's own handler runs, which
   splits event to state into Home Assistant's HTTP and webhook dispatch, and the integration.
+* ``gc``: every run of Python's garbage collector (subject ``gen0``..``gen2``, value its
+  duration in ns), stamped when it began: a sample with one inside its window lost that pause.
+
+``POST /api/bench_probe`` with ``{"garbage": n}`` makes ``n`` unreachable objects. The collector
+runs after a fixed number of new objects (``gc.get_threshold()[0]``), so a benchmark that repeats
+the same steps can fall into step with it: the same integration's window then catches the pauses
+sample after sample. A random ``n`` before each sample puts the collector at a random point of its
+count, as the other integrations of a real Home Assistant do.
 
 ``POST /api/bench_probe`` with ``{"profile": "start"}`` / ``{"profile": "stop", "path": ...}``
 runs pyinstrument on the event loop's thread (for ``benchmarks/run --profile``, never during
@@ -56,32 +64,47 @@ if TYPE_CHECKING:
 DOMAIN: Final = "bench_probe"
 WATCHED_DOMAINS: Final = ("loqed_bridge", "loqed", "limit")
 _STAT_STARTTIME_FIELD: Final = 21  # 0-based index of starttime in /proc/<pid>/stat
+MAX_GARBAGE: Final = 100_000
 
 
 Record: TypeAlias = tuple[int, str, str, str | None, str | None]
 
 
 class GcClock:
-    """Time spent in Python's garbage collector, per generation (``gc.callbacks``)."""
+    """Python's garbage collector: each run as a record, and totals per generation."""
 
-    def __init__(self) -> None:
-        """Start counting."""
+    def __init__(self, records: list[Record]) -> None:
+        """Start counting; append one ``gc`` record per collection to ``records``."""
         self.seconds = [0.0, 0.0, 0.0]
         self.collections = [0, 0, 0]
-        self._started = 0.0
+        self._records = records
+        self._started = 0
 
     def __call__(self, phase: str, info: dict[str, int]) -> None:
-        """The garbage collector's callback."""
+        """The garbage collector's callback (``gc.callbacks``)."""
         if phase == "start":
-            self._started = time.perf_counter()
+            self._started = time.monotonic_ns()
             return
+        duration = time.monotonic_ns() - self._started
         generation = info.get("generation", 0)
-        self.seconds[generation] += time.perf_counter() - self._started
+        self.seconds[generation] += duration / 1e9
         self.collections[generation] += 1
+        self._records.append((self._started, "gc", f"gen{generation}", str(duration), None))
 
-    def report(self) -> dict[str, list[float] | list[int]]:
-        """Totals so far."""
-        return {"seconds": [round(s, 6) for s in self.seconds], "collections": self.collections}
+    def report(self) -> dict[str, Any]:
+        """Totals so far, and the collector's thresholds."""
+        return {
+            "seconds": [round(s, 6) for s in self.seconds],
+            "collections": self.collections,
+            "threshold": list(gc.get_threshold()),
+        }
+
+
+def make_garbage(count: int) -> None:
+    """Make ``count`` unreachable objects for the collector to find (one cycle each)."""
+    for _ in range(count):
+        cycle: list[Any] = []
+        cycle.append(cycle)
 
 
 class Recorder:
@@ -94,7 +117,7 @@ class Recorder:
         self.started_boottime: float | None = None
         self.started_monotonic_ns: int | None = None
         self.profiler: Profiler | None = None
-        self.gc_clock = GcClock()
+        self.gc_clock = GcClock(self.records)
 
     @callback
     def on_state_changed(self, event: Event[EventStateChangedData]) -> None:
@@ -284,11 +307,14 @@ class ProbeView(HomeAssistantView):
         )
 
     async def post(self, request: web.Request) -> web.Response:
-        """``{"wrap": {webhook_id: name}}`` or ``{"profile": "start" | "stop", "path": ...}``."""
+        """``{"wrap": {webhook_id: name}}``, ``{"garbage": n}`` or ``{"profile": ...}``."""
         hass: HomeAssistant = request.app["hass"]
         body = await request.json()
         if not isinstance(body, dict):
             return self.json({"error": "expected a JSON object"}, 400)
+        if isinstance(count := body.get("garbage"), int) and 0 <= count <= MAX_GARBAGE:
+            make_garbage(count)
+            return self.json({"garbage": count})
         if isinstance(names := body.get("wrap"), dict):
             return self.json({"wrapped": self._recorder.wrap_webhooks(hass, names)})
         if body.get("profile") == "start":
@@ -298,7 +324,7 @@ class ProbeView(HomeAssistantView):
             report = self._recorder.stop_profile(int(body.get("events", 1)))
             await hass.async_add_executor_job(_write_text, Path(path), report)
             return self.json({"profiling": False, "path": path})
-        return self.json({"error": "expected wrap or profile"}, 400)
+        return self.json({"error": "expected wrap, garbage or profile"}, 400)
 
 
 def _find_frames(frame: Any, function: str) -> list[Any]:
