@@ -50,8 +50,7 @@ class LoqedLock(LoqedEntity, LockEntity):
     @property
     def available(self) -> bool:
         """Available while the bridge answers and the lock is connected to it."""
-        coordinator = self.coordinator
-        return coordinator.last_update_success and coordinator.data.lock_online is not False
+        return super().available and self.coordinator.data.lock_online is not False
 
     @property
     def supported_features(self) -> LockEntityFeature:

@@ -80,9 +80,9 @@ def _library_version() -> str:
 
 
 USER_AGENT: Final = f"aioloqed/{_library_version()}"
+"""``User-Agent`` header sent with every request."""
 _BASE_HEADERS: Final[Mapping[str, str]] = MappingProxyType({"User-Agent": USER_AGENT})
 """The headers of every request (aiohttp copies them; never changed in place)."""
-"""``User-Agent`` header sent with every request."""
 
 
 def transport_reason(err: BaseException) -> str:

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Final, NamedTuple
 
 import orjson
 
-from aioloqed.const import MAX_KEY_ID, BatteryType, BoltState, EventSource
+from aioloqed.const import BatteryType, BoltState, EventSource
 from aioloqed.exceptions import LoqedResponseError
 from aioloqed.models import (
     parse_battery_type,
@@ -243,38 +243,18 @@ def _mac(data: Mapping[str, Any], name: str) -> str | None:
     return parse_mac(value)
 
 
-_STATE_NAMES: Final[Mapping[str, BoltState]] = {
-    "OPEN": _OPEN,
-    "DAY_LOCK": _DAY,
-    "NIGHT_LOCK": _NIGHT,
-}
-"""Known states as bridges spell them in ``go_to_state`` and ``requested_state``."""
-
-
-def _state_field(value: Any) -> BoltState:
-    """Read a ``go_to_state`` or ``requested_state`` value: the bridges' own spelling first."""
-    if type(value) is str:
-        found = _STATE_NAMES.get(value)
-        if found is not None:
-            return found
-    return parse_bolt_state(value)
-
-
 def _lock_event(data: Mapping[str, Any], event_type: str, info: _EventInfo | None) -> LoqedEvent:
     """Build the event of a lock ``event_type`` (``info``: its table entry or guess, if any).
 
-    Runs for every webhook: the common shapes (an int key id, known names) take the short way.
+    Runs for every webhook: the parsers take the bridges' own shapes (an int key id, known
+    names) the short way.
     """
     if info is None:
         return UnknownEvent(raw=data, event_type=event_type)
-    key = data.get("key_local_id")
-    if type(key) is int:
-        key_id: int | None = key if 0 <= key <= MAX_KEY_ID else None
-    else:
-        key_id = parse_key_id(key)
+    key_id = parse_key_id(data.get("key_local_id"))
     source = _source(info, key_id)
     if info.going_to:
-        target = _state_field(data.get("go_to_state"))
+        target = parse_bolt_state(data.get("go_to_state"))
         if target is _UNKNOWN:
             target = parse_bolt_state(data.get("go_to_state_numeric"))
         if target is _UNKNOWN:
@@ -289,7 +269,7 @@ def _lock_event(data: Mapping[str, Any], event_type: str, info: _EventInfo | Non
             source=source,
         )
     requested = data.get("requested_state")
-    requested_state = _state_field(requested)
+    requested_state = parse_bolt_state(requested)
     if requested_state is _UNKNOWN and requested is None:
         requested_state = parse_bolt_state(data.get("requested_state_numeric"))
     return StateReachedEvent(

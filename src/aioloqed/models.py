@@ -51,6 +51,12 @@ _BOLT_STATES: Final[dict[str, BoltState]] = {
     "3": BoltState.NIGHT_LOCK,
 }
 _BOLT_CODES: Final = (BoltState.UNKNOWN, BoltState.OPEN, BoltState.DAY_LOCK, BoltState.NIGHT_LOCK)
+_BOLT_SPELLINGS: Final[dict[str, BoltState]] = {
+    **_BOLT_STATES,
+    **{name.upper(): state for name, state in _BOLT_STATES.items()},
+}
+"""The names exactly as bridges write them (``night_lock`` in a status, ``NIGHT_LOCK`` in a
+webhook): found in one lookup, before any clean-up."""
 
 
 def parse_int(value: Any) -> int | None:
@@ -126,6 +132,10 @@ def parse_battery_type(value: Any) -> BatteryType:
 
 def parse_bolt_state(value: Any) -> BoltState:
     """Read a bolt state given as name (any case, also ``*_remote``) or code 0..3."""
+    if type(value) is str:
+        found = _BOLT_SPELLINGS.get(value)
+        if found is not None:
+            return found
     if isinstance(value, str):
         text = value.strip().lower()
         found = _BOLT_STATES.get(text)

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
-import hashlib
 import hmac
 from itertools import islice
 from typing import TYPE_CHECKING, Final, TypeAlias
@@ -28,6 +27,7 @@ import orjson
 from aioloqed.const import DEFAULT_MAX_BODY_SIZE, DEFAULT_TIMESTAMP_WINDOW
 from aioloqed.events import LoqedEvent, parse_event
 from aioloqed.exceptions import LoqedVerificationError
+from aioloqed.signing import webhook_body_digest
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
@@ -224,9 +224,7 @@ class WebhookVerifier:
         timestamp = _parse_timestamp(timestamp_header)
         if timestamp is None:
             return _BAD_HEADER
-        # SHA-256(raw body, TIMESTAMP as u64 big-endian, bridge key): protocol 5.1, written out
-        # here (one call) because this runs for every webhook.
-        expected = hashlib.sha256(body + timestamp.to_bytes(8, "big") + self._bridge_key).digest()
+        expected = webhook_body_digest(bridge_key=self._bridge_key, body=body, timestamp=timestamp)
         try:
             received = bytes.fromhex(hash_header)  # any case, spaces around it
         except ValueError:

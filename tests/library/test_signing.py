@@ -24,6 +24,7 @@ from aioloqed import (
     sign_command,
     webhook_body_hash,
 )
+from aioloqed.signing import webhook_body_digest
 
 VECTORS = orjson.loads((Path(__file__).parent / "fixtures" / "vectors.json").read_bytes())
 LOCK_KEY = bytes.fromhex(VECTORS["lock_key_hex"])
@@ -130,6 +131,14 @@ def test_webhook_body_hash_vector() -> None:
         webhook_body_hash(bridge_key=BRIDGE_KEY, body=body, timestamp=TS)
         == (VECTORS["webhook_body_hash"])
     )
+
+
+def test_webhook_body_digest_is_the_hash_as_bytes() -> None:
+    body = VECTORS["webhook_body"].encode()
+    digest = webhook_body_digest(bridge_key=BRIDGE_KEY, body=body, timestamp=TS)
+    assert digest == bytes.fromhex(VECTORS["webhook_body_hash"])
+    with pytest.raises(ValueError, match="timestamp"):
+        webhook_body_digest(bridge_key=BRIDGE_KEY, body=body, timestamp=-1)
 
 
 def test_webhook_body_hash_covers_raw_bytes_not_json_meaning() -> None:
