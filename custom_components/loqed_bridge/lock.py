@@ -47,6 +47,10 @@ class LoqedLock(LoqedEntity, LockEntity):
     work in between.
     """
 
+    _attr_name = None
+    """The lock is its device's main feature: it takes the device's name (as its description
+    says), and Home Assistant needs no translation lookup to know that on each state write."""
+
     @property
     def available(self) -> bool:
         """Available while the bridge answers and the lock is connected to it."""

@@ -117,9 +117,27 @@ class UnknownEvent(LoqedEvent):
 class _EventInfo(NamedTuple):
     going_to: bool
     state: BoltState
-    source: EventSource | None
-    """Fixed source, or ``None`` when it follows from the key id."""
+    keyed_source: EventSource
+    """Source when the event names a key."""
+    keyless_source: EventSource
+    """Source when it names none."""
     motor_stall: bool = False
+
+
+def _info(
+    *, going_to: bool, state: BoltState, source: EventSource | None, motor_stall: bool = False
+) -> _EventInfo:
+    """Describe an event type; ``source``: fixed by the type, or ``None`` to follow the key id.
+
+    Without a fixed source, a reached state without a key was a hand at the lock (``MANUAL``);
+    anything else is ``UNKNOWN`` as far as the event tells.
+    """
+    if source is not None:
+        keyed = keyless = source
+    else:
+        keyed = EventSource.UNKNOWN
+        keyless = EventSource.UNKNOWN if going_to else EventSource.MANUAL
+    return _EventInfo(going_to, state, keyed, keyless, motor_stall)
 
 
 _OPEN = BoltState.OPEN
@@ -131,11 +149,11 @@ _UNKNOWN = BoltState.UNKNOWN
 def _reached(
     state: BoltState, source: EventSource | None = None, *, motor_stall: bool = False
 ) -> _EventInfo:
-    return _EventInfo(going_to=False, state=state, source=source, motor_stall=motor_stall)
+    return _info(going_to=False, state=state, source=source, motor_stall=motor_stall)
 
 
 def _going(target: BoltState, source: EventSource) -> _EventInfo:
-    return _EventInfo(going_to=True, state=target, source=source)
+    return _info(going_to=True, state=target, source=source)
 
 
 EVENT_TABLE: Final[Mapping[str, _EventInfo]] = {
@@ -197,7 +215,7 @@ def _guess_info(event_type: str) -> _EventInfo | None:
             _UNKNOWN,
         )
         source = next((src for hint, src in _SOURCE_HINTS if hint in event_type), None)
-        return _EventInfo(going_to=True, state=target, source=source)
+        return _info(going_to=True, state=target, source=source)
     if event_type.startswith(STATE_CHANGED_PREFIX):
         name = event_type[len(STATE_CHANGED_PREFIX) :]
         remote = name.endswith(_REMOTE_SUFFIX)
@@ -206,20 +224,8 @@ def _guess_info(event_type: str) -> _EventInfo | None:
         state = parse_bolt_state(name)
         if state is _UNKNOWN:
             return None
-        return _EventInfo(
-            going_to=False, state=state, source=EventSource.REMOTE if remote else None
-        )
+        return _info(going_to=False, state=state, source=EventSource.REMOTE if remote else None)
     return None
-
-
-def _source(info: _EventInfo | None, key_id: int | None) -> EventSource:
-    if info is None:
-        return EventSource.MANUAL if key_id is None else EventSource.UNKNOWN
-    if info.source is not None:
-        return info.source
-    if key_id is None and not info.going_to:
-        return EventSource.MANUAL
-    return EventSource.UNKNOWN
 
 
 def source_of(event_type: str, key_id: int | None) -> EventSource:
@@ -230,10 +236,10 @@ def source_of(event_type: str, key_id: int | None) -> EventSource:
     ``UNKNOWN`` (the going-to event before it knows more; see :func:`aioloqed.reduce_state`).
     """
     name = event_type.strip().upper()
-    info = EVENT_TABLE.get(name)
+    info = EVENT_TABLE.get(name) or _guess_info(name)
     if info is None:
-        info = _guess_info(name)
-    return _source(info, key_id)
+        return EventSource.MANUAL if key_id is None else EventSource.UNKNOWN
+    return info.keyless_source if key_id is None else info.keyed_source
 
 
 def _mac(data: Mapping[str, Any], name: str) -> str | None:
@@ -252,7 +258,7 @@ def _lock_event(data: Mapping[str, Any], event_type: str, info: _EventInfo | Non
     if info is None:
         return UnknownEvent(raw=data, event_type=event_type)
     key_id = parse_key_id(data.get("key_local_id"))
-    source = _source(info, key_id)
+    source = info.keyless_source if key_id is None else info.keyed_source
     if info.going_to:
         target = parse_bolt_state(data.get("go_to_state"))
         if target is _UNKNOWN:

@@ -86,24 +86,6 @@ class LockState:
         return self.motion is not None
 
 
-def _going_to(state: LockState, event: GoingToStateEvent) -> LockState:
-    if event.target is state.bolt_state:
-        # A command for the state the lock is already in: no motion follows, and one in
-        # progress is superseded (the lock goes back and reports no reached state for it).
-        motion, target = None, None
-    else:
-        motion, target = motion_towards(event.target), event.target
-    return LockState(
-        bolt_state=state.bolt_state,
-        motion=motion,
-        target=target,
-        jammed=False,
-        key_id=event.key_id,
-        source=event.source,
-        event_type=event.event_type,
-    )
-
-
 def _reached_source(state: LockState, event: StateReachedEvent) -> tuple[int | None, EventSource]:
     """Key and source of a reached state, using the motion that led to it."""
     moving = state.motion is not None
@@ -121,25 +103,6 @@ def _reached_source(state: LockState, event: StateReachedEvent) -> tuple[int | N
     return event.key_id, event.source
 
 
-def _reached(state: LockState, event: StateReachedEvent) -> LockState:
-    key_id, source = _reached_source(state, event)
-    if event.motor_stall:
-        jammed = True
-    elif event.state is BoltState.UNKNOWN:
-        jammed = state.jammed
-    else:
-        jammed = False
-    return LockState(
-        bolt_state=event.state,
-        motion=None,
-        target=None,
-        jammed=jammed,
-        key_id=key_id,
-        source=source,
-        event_type=event.event_type,
-    )
-
-
 def reduce_state(state: LockState, event: LoqedEvent) -> LockState:
     """Return the lock state after ``event``; the same object if the event does not change it.
 
@@ -152,10 +115,40 @@ def reduce_state(state: LockState, event: LoqedEvent) -> LockState:
       ``STATE_CHANGED_UNKNOWN`` that follows keeps ``jammed``.
     * Battery, online-status and unknown events leave the lock state alone.
     """
+    # Both kinds of lock event in this one function: it runs for every lock webhook.
     if isinstance(event, GoingToStateEvent):
-        return _going_to(state, event)
+        if event.target is state.bolt_state:
+            # A command for the state the lock is already in: no motion follows, and one in
+            # progress is superseded (the lock goes back and reports no reached state for it).
+            motion, target = None, None
+        else:
+            motion, target = _MOTIONS.get(event.target), event.target
+        return LockState(
+            bolt_state=state.bolt_state,
+            motion=motion,
+            target=target,
+            jammed=False,
+            key_id=event.key_id,
+            source=event.source,
+            event_type=event.event_type,
+        )
     if isinstance(event, StateReachedEvent):
-        return _reached(state, event)
+        key_id, source = _reached_source(state, event)
+        if event.motor_stall:
+            jammed = True
+        elif event.state is BoltState.UNKNOWN:
+            jammed = state.jammed  # the lock's own report after a stall keeps it
+        else:
+            jammed = False
+        return LockState(
+            bolt_state=event.state,
+            motion=None,
+            target=None,
+            jammed=jammed,
+            key_id=key_id,
+            source=source,
+            event_type=event.event_type,
+        )
     return state
 
 

@@ -86,15 +86,16 @@ _REPLAY: Final = RejectedWebhook(RejectReason.REPLAY)
 _NOT_JSON: Final = RejectedWebhook(RejectReason.NOT_JSON)
 
 
-def _header(headers: Mapping[str, str], upper: str, lower: str) -> str | None:
-    """Look a header up case-insensitively, fast for the usual spellings."""
-    value = headers.get(upper)
+def _header(headers: Mapping[str, str], lower: str) -> str | None:
+    """Look a header up case-insensitively, in a mapping that may not do it by itself.
+
+    :meth:`WebhookVerifier.verify` tries the bridge's own spelling (upper case) first.
+    """
+    value = headers.get(lower)
     if value is None:
-        value = headers.get(lower)
-        if value is None:
-            for name, candidate in headers.items():
-                if name.lower() == lower:
-                    return candidate
+        for name, candidate in headers.items():
+            if name.lower() == lower:
+                return candidate
     return value
 
 
@@ -216,8 +217,9 @@ class WebhookVerifier:
         """Check one incoming webhook; see the module docstring for the order of the checks."""
         if len(body) > self._max_body_size:
             return _TOO_LARGE
-        timestamp_header = _header(headers, "TIMESTAMP", "timestamp")
-        hash_header = _header(headers, "HASH", "hash")
+        # The bridge's spelling first (aiohttp's headers find any case with it).
+        timestamp_header = headers.get("TIMESTAMP") or _header(headers, "timestamp")
+        hash_header = headers.get("HASH") or _header(headers, "hash")
         if not timestamp_header or not hash_header:
             data = _decode_object(body)
             return UnverifiableWebhook(None if data is None else parse_event(data))

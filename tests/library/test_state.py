@@ -23,6 +23,7 @@ from aioloqed import (
     target_state,
 )
 from aioloqed.events import EVENT_TABLE
+from aioloqed.state import motion_towards
 
 MACS = {"mac_wifi": "aabbccddeeff", "mac_ble": "aabbccddef01"}
 
@@ -300,3 +301,22 @@ def test_reducer_invariants(events: list[LoqedEvent]) -> None:
         if state.jammed:
             assert state.bolt_state is BoltState.UNKNOWN
         assert state.event_type == getattr(event, "event_type", None)
+
+
+@pytest.mark.parametrize(
+    ("event_type", "motion"),
+    [
+        ("GO_TO_STATE_MANUAL_LOCK_REMOTE_NIGHT_LOCK", Motion.LOCKING),
+        ("GO_TO_STATE_MANUAL_LOCK_REMOTE_LATCH", Motion.UNLOCKING),
+        ("GO_TO_STATE_MANUAL_UNLOCK_REMOTE_OPEN", Motion.OPENING),
+    ],
+)
+def test_motion_towards_names_the_motion_the_reducer_shows(event_type: str, motion: Motion) -> None:
+    event = ev(event_type, 3)
+    state = reduce_state(LockState(bolt_state=BoltState.UNKNOWN), event)
+    assert motion_towards(state.target or BoltState.UNKNOWN) is motion
+    assert state.motion is motion
+
+
+def test_no_motion_towards_an_unknown_state() -> None:
+    assert motion_towards(BoltState.UNKNOWN) is None
