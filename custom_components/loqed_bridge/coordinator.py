@@ -10,6 +10,7 @@ long, and to check commands. The webhook registration on the bridge is reconcile
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -61,6 +62,21 @@ if TYPE_CHECKING:
     from .settings import LockSettings
 
 type LoqedConfigEntry = ConfigEntry[LoqedCoordinator]
+
+
+@callback
+def async_call_later_detached(
+    hass: HomeAssistant, delay: float, action: Callable[[datetime], None]
+) -> CALLBACK_TYPE:
+    """``async_call_later``, armed from an empty context so that the timer holds no request.
+
+    A timer keeps a copy of the context it was armed in until it is due, even once cancelled
+    (the event loop drops cancelled timers only now and then), and Home Assistant's HTTP server
+    puts the request it is handling in a context variable. Armed while a webhook is handled,
+    the timer would keep that request (its connection, headers and body) alive: one per lock
+    motion, for the garbage collector to go through again and again.
+    """
+    return contextvars.Context().run(async_call_later, hass, delay, action)
 
 
 class LoqedCoordinator(DataUpdateCoordinator[LoqedData]):
@@ -260,7 +276,7 @@ class LoqedCoordinator(DataUpdateCoordinator[LoqedData]):
     def _async_recheck_at(self, moment: float) -> None:
         """Read the status once more at ``moment`` (Unix time), unless a recheck is armed."""
         if self._recheck_unsub is None:
-            self._recheck_unsub = async_call_later(
+            self._recheck_unsub = async_call_later_detached(
                 self.hass, max(0.0, moment - time.time()) + RECHECK_MARGIN, self._async_recheck
             )
 
@@ -402,7 +418,7 @@ class LoqedCoordinator(DataUpdateCoordinator[LoqedData]):
         """Bound how long a motion is shown: ``MOTION_TIMEOUT`` after it (last) started."""
         self._async_cancel_motion_watch()
         if self.data.lock.motion is not None:
-            self._motion_unsub = async_call_later(
+            self._motion_unsub = async_call_later_detached(
                 self.hass, MOTION_TIMEOUT, self._async_motion_overdue
             )
 
@@ -442,7 +458,7 @@ class LoqedCoordinator(DataUpdateCoordinator[LoqedData]):
             self._hint_unsub = None
         self._hint_due = due
         if due is not None:
-            self._hint_unsub = async_call_later(
+            self._hint_unsub = async_call_later_detached(
                 self.hass, max(0.0, due - time.monotonic()), self._async_hint_read
             )
 
@@ -495,7 +511,7 @@ class LoqedCoordinator(DataUpdateCoordinator[LoqedData]):
         if (wait := self._last_triggered_reconcile + RECONCILE_MIN_SPACING - now) > 0:
             # Too soon after the last one: check once more when the spacing allows it.
             if self._unsub_delayed_reconcile is None:
-                self._unsub_delayed_reconcile = async_call_later(
+                self._unsub_delayed_reconcile = async_call_later_detached(
                     self.hass, wait, self._async_delayed_reconcile
                 )
             return

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from datetime import timedelta
+import gc
 import logging
 from typing import TYPE_CHECKING
 
+from aiohttp import web
 from homeassistant.config_entries import ConfigEntryState
 from homeassistant.util import dt as dt_util
 from pytest_homeassistant_custom_component.common import async_fire_time_changed
@@ -367,3 +369,31 @@ async def test_a_registration_replaced_behind_our_back_is_restored_by_the_safety
     await tick(hass, freezer, timedelta(minutes=1, seconds=1))
     assert len(emulator.registry) == 2
     assert init_integration.runtime_data.registrar.state.foreign == 1
+
+
+async def test_webhooks_that_start_motions_leave_no_request_behind(
+    hass: HomeAssistant,
+    emulator: EmulatedBridge,
+    init_integration: MockConfigEntry,
+    ha_client: HaClient,
+) -> None:
+    # Each of these arms the motion watch (the second one re-arms it). A timer copies the
+    # context it is armed in, and Home Assistant keeps the request it is handling in one: the
+    # watch must not keep the webhooks' requests (connection, headers, body) alive.
+    coordinator = init_integration.runtime_data
+    path = f"/api/webhook/{coordinator.registrar.webhook_id}"
+    for event_type in (
+        "GO_TO_STATE_MANUAL_LOCK_REMOTE_LATCH",
+        "GO_TO_STATE_MANUAL_UNLOCK_REMOTE_OPEN",
+    ):
+        body, headers = signed(emulator, lock_payload(emulator, event_type, key_id=4))
+        # One connection per webhook, closed after the answer, as a bridge does.
+        headers["Connection"] = "close"
+        assert (await ha_client.post(path, data=body, headers=headers)).status == 200
+    assert state_of(hass, ENTITY).state == "opening"
+    await hass.async_block_till_done()
+    gc.collect()
+    left = sum(
+        1 for item in gc.get_objects() if isinstance(item, web.BaseRequest) and item.path == path
+    )
+    assert left == 0
