@@ -83,10 +83,6 @@ class LoqedData:
     """The last lock operation (verified event, or a change only a status read showed)."""
 
 
-def _next_serial(data: LoqedData) -> int:
-    return data.operation.serial + 1 if data.operation is not None else 1
-
-
 def _operation(
     data: LoqedData, event: GoingToStateEvent | StateReachedEvent, lock: LockState
 ) -> LockOperation | None:
@@ -100,8 +96,9 @@ def _operation(
         kind = OperationType.JAMMED if event.motor_stall else _REACHED.get(event.state)
     if kind is None:
         return None
+    last = data.operation
     return LockOperation(
-        serial=_next_serial(data),
+        serial=1 if last is None else last.serial + 1,
         type=kind,
         source=lock.source or EventSource.UNKNOWN,
         key_id=lock.key_id,
@@ -191,7 +188,7 @@ def apply_status(
         # Otherwise this ends a motion a verified webhook showed starting (the webhook of its
         # end was lost): it keeps the key and source of that start.
         operation = LockOperation(
-            serial=_next_serial(data),
+            serial=1 if data.operation is None else data.operation.serial + 1,
             type=kind,
             source=lock.source or EventSource.UNKNOWN,
             key_id=lock.key_id,

@@ -218,16 +218,17 @@ class PushReceiver:
         if isinstance(request, MockRequest):
             # Home Assistant's own "handle webhook" command: the body is in memory already.
             return await request.content.read()
-        length = request.content_length
-        if length is not None and length > self._max_body_size:
-            # Never read what no bridge sends (Home Assistant would take up to 16 MiB); the
-            # server discards the rest.
-            return self._too_large()
         try:
             content = request.content
             if content.is_eof():
                 # The whole body came with the headers (a bridge's small POST): take it as is.
-                return content.read_nowait()
+                body = content.read_nowait()
+                return body if len(body) <= self._max_body_size else self._too_large()
+            length = request.content_length
+            if length is not None and length > self._max_body_size:
+                # Never read what no bridge sends (Home Assistant would take up to 16 MiB); the
+                # server discards the rest.
+                return self._too_large()
             return await request.read()
         except web.HTTPRequestEntityTooLarge:
             return self._too_large()
