@@ -14,7 +14,6 @@ import argparse
 import asyncio
 import contextlib
 from pathlib import Path
-import secrets
 import shutil
 import signal
 import sys
@@ -23,7 +22,7 @@ import time
 from typing import TYPE_CHECKING
 
 from tools.forwarder import PortInUseError, TcpForwarder, bind_listener
-from tools.hass_harness import HassUser
+from tools.hass_harness import HassUser, new_password
 from tools.netns import NetnsError, enter_private_netns
 from tools.scenario import LoqedStack, StepResult, default_steps, lock_state, run_lock_steps
 
@@ -100,7 +99,7 @@ class Demo:
         self.hass_listener = hass_listener
         self.page_listener = page_listener
         self.workdir = Path(tempfile.mkdtemp(prefix="loqed-demo-"))
-        self.password = args.password or secrets.token_urlsafe(9)
+        self.password = args.password or new_password(9)
         self.forwarders: list[TcpForwarder] = []
         hass_port = hass_listener.getsockname()[1] if hass_listener else DEFAULT_PORT
         page_port = page_listener.getsockname()[1] if page_listener else 0

@@ -44,6 +44,7 @@ import secrets
 import shutil
 import signal
 import socket
+import string
 import sys
 import tempfile
 import time
@@ -230,6 +231,15 @@ def user_exists(directory: Path, username: str) -> bool:
     return any(user.get("username") == username for user in users)
 
 
+def new_password(length: int = 12) -> str:
+    """Return a random password that ``hass --script auth`` takes: it starts with a letter.
+
+    The script's argument parser reads a value starting with "-" as an option (one URL-safe
+    random password in 64 does), and there is no way to pass one.
+    """
+    return secrets.choice(string.ascii_letters) + secrets.token_urlsafe(length)
+
+
 async def add_user(
     directory: Path,
     username: str,
@@ -238,6 +248,9 @@ async def add_user(
     timeout: float = 60,  # noqa: ASYNC109 - the bound is part of the error message
 ) -> None:
     """Add a Home Assistant login with ``hass --script auth add`` (admin on its first login)."""
+    for value, what in ((username, "user name"), (password, "password")):
+        if value.startswith("-"):
+            raise HarnessError(f"`hass --script auth add` cannot take a {what} starting with '-'")
     process = await asyncio.create_subprocess_exec(
         *hass_command(),
         "--script",
@@ -268,7 +281,7 @@ class HassUser:
     """A Home Assistant login (the password never appears in repr)."""
 
     username: str = "dev"
-    password: str = field(default_factory=lambda: secrets.token_urlsafe(12), repr=False)
+    password: str = field(default_factory=new_password, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
