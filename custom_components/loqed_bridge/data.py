@@ -84,25 +84,16 @@ class LoqedData:
 
 
 def _operation(
-    data: LoqedData, event: GoingToStateEvent | StateReachedEvent, lock: LockState
-) -> LockOperation | None:
-    """Describe the operation of a verified lock event, with the reducer's key and source.
-
-    ``STATE_CHANGED_UNKNOWN`` (after a stall, reported as jammed already) is not an operation.
-    """
-    if isinstance(event, GoingToStateEvent):
-        kind = _GOING.get(event.target)
-    else:
-        kind = OperationType.JAMMED if event.motor_stall else _REACHED.get(event.state)
-    if kind is None:
-        return None
+    data: LoqedData, kind: OperationType, lock: LockState, *, verified: bool
+) -> LockOperation:
+    """Return the operation after ``data``'s last: ``kind``, with the key and source of ``lock``."""
     last = data.operation
     return LockOperation(
         serial=1 if last is None else last.serial + 1,
         type=kind,
         source=lock.source or EventSource.UNKNOWN,
         key_id=lock.key_id,
-        verified=True,
+        verified=verified,
     )
 
 
@@ -119,7 +110,13 @@ def apply_event(data: LoqedData, event: LoqedEvent) -> LoqedData:
     if isinstance(event, LOCK_EVENTS):
         # The lock reports motions over Bluetooth, so it is online.
         lock = reduce_state(data.lock, event)
-        operation = _operation(data, event, lock)
+        # The operation, with the reducer's key and source. STATE_CHANGED_UNKNOWN (after a
+        # stall, reported as jammed already) is none.
+        if isinstance(event, GoingToStateEvent):
+            kind = _GOING.get(event.target)
+        else:
+            kind = OperationType.JAMMED if event.motor_stall else _REACHED.get(event.state)
+        operation = data.operation if kind is None else _operation(data, kind, lock, verified=True)
         # Every field written out (no ``replace``): this runs for every lock webhook.
         return LoqedData(
             lock=lock,
@@ -130,7 +127,7 @@ def apply_event(data: LoqedData, event: LoqedEvent) -> LoqedData:
             wifi_strength=data.wifi_strength,
             ble_strength=data.ble_strength,
             last_event=event,
-            operation=data.operation if operation is None else operation,
+            operation=operation,
         )
     if isinstance(event, BatteryEvent):
         if event.battery_percentage is None:
@@ -187,13 +184,7 @@ def apply_status(
             lock = replace(lock, key_id=None, source=EventSource.UNKNOWN)
         # Otherwise this ends a motion a verified webhook showed starting (the webhook of its
         # end was lost): it keeps the key and source of that start.
-        operation = LockOperation(
-            serial=1 if data.operation is None else data.operation.serial + 1,
-            type=kind,
-            source=lock.source or EventSource.UNKNOWN,
-            key_id=lock.key_id,
-            verified=False,
-        )
+        operation = _operation(data, kind, lock, verified=False)
     return replace(
         data,
         lock=lock,

@@ -150,7 +150,7 @@ class PushReceiver:
         """Verify one webhook and apply it.
 
         Answers 200 for verified, unverifiable and replayed webhooks (the last two are hints),
-        401 for the other rejections, 413 for a body too large to read, 400 for one that cannot
+        401 for the other rejections, 413 for a body too large, 400 for one that cannot
         be decoded, 405 for a method other than POST, and 200 without reading anything for a
         request from outside the local network (as Home Assistant answers for a local-only
         webhook: nothing tells the sender whether the webhook exists).
@@ -194,7 +194,7 @@ class PushReceiver:
             self._replayed()
             return web.Response()
         self._rejected(result)
-        return web.Response(status=401)
+        return web.Response(status=413 if result.reason is RejectReason.TOO_LARGE else 401)
 
     def _local(self, hass: HomeAssistant, request: web.Request | MockRequest) -> bool:
         """Whether the request came from the local network, and not through Home Assistant Cloud.
@@ -221,9 +221,9 @@ class PushReceiver:
         try:
             content = request.content
             if content.is_eof():
-                # The whole body came with the headers (a bridge's small POST): take it as is.
-                body = content.read_nowait()
-                return body if len(body) <= self._max_body_size else self._too_large()
+                # The whole body came with the headers (a bridge's small POST): take it as is
+                # (the verifier refuses one too large).
+                return content.read_nowait()
             length = request.content_length
             if length is not None and length > self._max_body_size:
                 # Never read what no bridge sends (Home Assistant would take up to 16 MiB); the

@@ -186,6 +186,9 @@ EVENT_TABLE: Final[Mapping[str, _EventInfo]] = {
 }
 """Known ``event_type`` values: family, state or target, and fixed source (protocol 4.4)."""
 
+_NOT_UNDERSTOOD: Final = _info(going_to=False, state=_UNKNOWN, source=None)
+"""An event type nothing is known of: its source follows the key id, as for a reached state."""
+
 # Name fragments of unknown GO_TO_STATE_* values, checked in order.
 _SOURCE_HINTS: Final = (
     ("_REMOTE_", EventSource.REMOTE),
@@ -236,9 +239,7 @@ def source_of(event_type: str, key_id: int | None) -> EventSource:
     ``UNKNOWN`` (the going-to event before it knows more; see :func:`aioloqed.reduce_state`).
     """
     name = event_type.strip().upper()
-    info = EVENT_TABLE.get(name) or _guess_info(name)
-    if info is None:
-        return EventSource.MANUAL if key_id is None else EventSource.UNKNOWN
+    info = EVENT_TABLE.get(name) or _guess_info(name) or _NOT_UNDERSTOOD
     return info.keyless_source if key_id is None else info.keyed_source
 
 
