@@ -15,7 +15,8 @@ from .entity import LoqedEntity
 if TYPE_CHECKING:
     from homeassistant.helpers.entity_platform import AddConfigEntryEntitiesCallback
 
-    from .coordinator import LoqedConfigEntry
+    from .coordinator import LoqedConfigEntry, LoqedCoordinator
+    from .options import LoqedOptions
 
 # Commands are serialised per lock by the commander; locks of different bridges run in parallel.
 PARALLEL_UPDATES = 0
@@ -32,36 +33,46 @@ async def async_setup_entry(
     async_add_entities([LoqedLock(entry.runtime_data, LOCK_DESCRIPTION)])
 
 
-def changed_by(key_id: int | None, source: str | None, name: str | None = None) -> str | None:
-    """Say who moved the lock last: the key's name, ``Key 3``, or the source (``manual``...)."""
-    if key_id is not None:
-        return name or f"Key {key_id}"
-    return source
-
-
 class LoqedLock(LoqedEntity, LockEntity):
     """The LOQED Touch Smart Lock.
 
-    Its state is read straight from the coordinator's data when Home Assistant writes it (no
-    copies into ``_attr_*`` first): a webhook's change reaches the state machine with the least
-    work in between.
+    Its state is read straight from the coordinator's data when Home Assistant writes it: a
+    webhook's change reaches the state machine with the least work in between. Every change
+    (data, a command in flight, options) comes through ``_handle_coordinator_update``, which
+    first takes what several properties share (:meth:`_follow_coordinator`).
     """
 
     _attr_name = None
     """The lock is its device's main feature: it takes the device's name (as its description
     says), and Home Assistant needs no translation lookup to know that on each state write."""
 
+    _motion: Motion | None
+    """Our command in flight, else the motion the lock reported (three properties read it)."""
+
+    def __init__(self, coordinator: LoqedCoordinator, description: LockEntityDescription) -> None:
+        """Describe the lock and take its first state from the coordinator."""
+        super().__init__(coordinator, description)
+        self._options: LoqedOptions | None = None
+        self._follow_coordinator()
+
+    def _follow_coordinator(self) -> None:
+        """Take the motion shown, and the features when the options changed (once per update)."""
+        coordinator = self.coordinator
+        self._motion = coordinator.commander.motion or coordinator.data.lock.motion
+        options = coordinator.options
+        if options is not self._options:
+            # Open the latch, unless the door has a handle outside (then it only unlocks).
+            self._options = options
+            self._attr_supported_features = (
+                LockEntityFeature(0) if options.handle_outside else LockEntityFeature.OPEN
+            )
+
     @property
     def available(self) -> bool:
         """Available while the bridge answers and the lock is connected to it."""
-        return super().available and self.coordinator.data.lock_online is not False
-
-    @property
-    def supported_features(self) -> LockEntityFeature:
-        """Open the latch, unless the door has a handle outside (then it only unlocks)."""
-        if self.coordinator.options.handle_outside:
-            return LockEntityFeature(0)
-        return LockEntityFeature.OPEN
+        # The coordinator entity's rule (the last update succeeded), read here without a call.
+        coordinator = self.coordinator
+        return coordinator.last_update_success and coordinator.data.lock_online is not False
 
     @property
     def is_locked(self) -> bool | None:
@@ -80,12 +91,6 @@ class LoqedLock(LoqedEntity, LockEntity):
         return self.coordinator.data.lock.jammed
 
     @property
-    def _motion(self) -> Motion | None:
-        """Our command in flight, else the motion the lock reported."""
-        coordinator = self.coordinator
-        return coordinator.commander.motion or coordinator.data.lock.motion
-
-    @property
     def is_opening(self) -> bool:
         """Going to open."""
         return self._motion is Motion.OPENING
@@ -102,18 +107,17 @@ class LoqedLock(LoqedEntity, LockEntity):
 
     @property
     def changed_by(self) -> str | None:
-        """Who moved the lock last."""
+        """Who moved the lock last: the key's name, ``Key 3``, or the source (``manual``...)."""
         coordinator = self.coordinator
         lock = coordinator.data.lock
-        source = lock.source
-        return changed_by(
-            lock.key_id,
-            None if source is None else source.value,
-            coordinator.key_name(lock.key_id),
-        )
+        if (key_id := lock.key_id) is not None:
+            return coordinator.key_name(key_id) or f"Key {key_id}"
+        # A source is a ``StrEnum``: ``str`` gives its value without a Python-level call.
+        return None if lock.source is None else str(lock.source)
 
     @callback
     def _handle_coordinator_update(self) -> None:
+        self._follow_coordinator()
         coordinator = self.coordinator
         if (
             coordinator.data.lock.key_id != coordinator.bridge.local_key_id

@@ -166,7 +166,9 @@ class PushReceiver:
                 "it came from outside the local network (the bridge is on the local network)",
             )
         body = await self._async_read(request)
-        if isinstance(body, web.Response):
+        if not isinstance(body, bytes):
+            # The answer for a body that cannot be taken. (Told apart by ``bytes``: a check
+            # against ``web.Response``, a ``MutableMapping``, goes through ``abc`` in Python.)
             return body
         now = time.time()
         result = self.verifier.verify(body, request.headers, now)

@@ -13,10 +13,9 @@ from homeassistant.helpers import entity_registry as er
 import pytest
 from pytest_homeassistant_custom_component.common import snapshot_platform
 
-from custom_components.loqed_bridge.lock import changed_by
 from loqed_emulator import BoltState
 
-from . import make_entry, setup_integration, state_of
+from . import lock_payload, make_entry, post_signed, setup_integration, state_of
 
 if TYPE_CHECKING:
     from homeassistant.core import HomeAssistant
@@ -24,6 +23,7 @@ if TYPE_CHECKING:
 
     from loqed_emulator import EmulatedBridge
 
+    from . import HaClient
     from .conftest import BridgeFactory
 
 ENTITY = "lock.front_door"
@@ -122,12 +122,6 @@ async def test_unknown_bolt_state_is_an_unknown_state(
     assert state.attributes[ATTR_SUPPORTED_FEATURES] == LockEntityFeature.OPEN
 
 
-def test_changed_by_names_the_key_or_the_source() -> None:
-    assert changed_by(3, "remote") == "Key 3"
-    assert changed_by(None, "manual") == "manual"
-    assert changed_by(None, None) is None
-
-
 async def test_lock_snapshot(
     hass: HomeAssistant, fixed_bridge: EmulatedBridge, ha_url: str, snapshot: SnapshotAssertion
 ) -> None:
@@ -148,9 +142,26 @@ async def test_a_door_with_a_handle_outside_offers_no_open(
     assert state_of(hass).state in {"unlocking", "unlocked"}
 
 
-def test_changed_by_prefers_the_key_name() -> None:
-    assert changed_by(3, "remote", "Anna's phone") == "Anna's phone"
-    assert changed_by(None, "manual", "Anna's phone") == "manual"
+async def test_changed_by_names_the_key_else_its_number_else_the_source(
+    hass: HomeAssistant, emulator: EmulatedBridge, ha_client: HaClient
+) -> None:
+    entry = make_entry(emulator, options={"key_names": {"3": "Anna's phone"}})
+    await setup_integration(hass, entry)
+    for event_type, key_id, shown in [
+        ("STATE_CHANGED_LATCH", 3, "Anna's phone"),
+        ("STATE_CHANGED_NIGHT_LOCK", 4, "Key 4"),
+        ("STATE_CHANGED_LATCH", 255, "manual"),  # no key: a hand on the knob
+    ]:
+        payload = lock_payload(emulator, event_type, key_id=key_id)
+        assert await post_signed(ha_client, emulator, payload) == 200
+        assert state_of(hass, ENTITY).attributes["changed_by"] == shown, event_type
+    # Naming a key afterwards shows at once (options apply without a reload).
+    payload = lock_payload(emulator, "STATE_CHANGED_OPEN", key_id=4)
+    assert await post_signed(ha_client, emulator, payload) == 200
+    assert state_of(hass, ENTITY).attributes["changed_by"] == "Key 4"
+    hass.config_entries.async_update_entry(entry, options={"key_names": {"4": "Keypad"}})
+    await hass.async_block_till_done()
+    assert state_of(hass, ENTITY).attributes["changed_by"] == "Keypad"
 
 
 async def test_a_change_at_the_door_is_not_credited_to_the_last_action(
