@@ -108,8 +108,7 @@ def _match(stack: BenchStack, probe: Probe, calls: dict[str, list[Call]]) -> dic
     for name, items in calls.items():
         target = stack.targets[name]
         services = probe.select("service", target.entity_id)
-        to_bridge: list[int] = []
-        undisturbed: list[int] = []
+        spans: list[tuple[int, int]] = []
         to_return: list[int] = []
         round_trip: list[int] = []
         unmatched = 0
@@ -131,14 +130,12 @@ def _match(stack: BenchStack, probe: Probe, calls: dict[str, list[Call]]) -> dic
             if command is None:
                 unmatched += 1
                 continue
-            to_bridge.append(command.time_ns - received.time_ns)
-            if not collections.inside(received.time_ns, command.time_ns):
-                undisturbed.append(command.time_ns - received.time_ns)
+            spans.append((received.time_ns, command.time_ns))
+        to_bridge = [end - start for start, end in spans]
         results[name] = {
             "label": target.label,
             "to_bridge_verified_ms": summarize(ns_to_ms(to_bridge)),
-            "with_collection": len(to_bridge) - len(undisturbed),
-            "without_collection_ms": summarize(ns_to_ms(undisturbed)),
+            **collections.split(spans),
             "to_service_returned_ms": summarize(ns_to_ms(to_return)),
             "client_round_trip_ms": summarize(ns_to_ms(round_trip)),
             "calls": len(items),

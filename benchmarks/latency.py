@@ -78,8 +78,7 @@ def match_latencies(stack: BenchStack, probe: Probe, sent: dict[str, list[Sent]]
         target = stack.targets[name]
         states = probe.select("state", target.entity_id)
         entries = probe.select("webhook", name)
-        latencies: list[int] = []
-        undisturbed: list[int] = []
+        spans: list[tuple[int, int]] = []
         transport: list[int] = []
         handler: list[int] = []
         missing = 0
@@ -89,19 +88,17 @@ def match_latencies(stack: BenchStack, probe: Probe, sent: dict[str, list[Sent]]
             if record is None or (limit is not None and record.time_ns >= limit):
                 missing += 1
                 continue
-            latencies.append(record.time_ns - sample.start_ns)
-            if not collections.inside(sample.start_ns, record.time_ns):
-                undisturbed.append(record.time_ns - sample.start_ns)
+            spans.append((sample.start_ns, record.time_ns))
             entry = first_at_or_after(entries, sample.start_ns)
             if entry is not None and entry.time_ns <= record.time_ns:
                 transport.append(entry.time_ns - sample.start_ns)
                 handler.append(record.time_ns - entry.time_ns)
+        latencies = [end - start for start, end in spans]
         http = [s.end_ns - s.start_ns for s in samples]
         results[name] = {
             "label": target.label,
             "event_to_state_ms": summarize(ns_to_ms(latencies)),
-            "with_collection": len(latencies) - len(undisturbed),
-            "without_collection_ms": summarize(ns_to_ms(undisturbed)),
+            **collections.split(spans),
             "transport_ms": summarize(ns_to_ms(transport)),
             "handler_ms": summarize(ns_to_ms(handler)),
             "http_round_trip_ms": summarize(ns_to_ms(http)),

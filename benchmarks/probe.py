@@ -7,8 +7,10 @@ from dataclasses import dataclass
 import random
 from typing import TYPE_CHECKING, Any
 
+from benchmarks.stats import ns_to_ms, summarize
+
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Mapping
+    from collections.abc import Iterable, Mapping, Sequence
 
     from tools.hass_harness import HomeAssistant, JSONObject
 
@@ -59,6 +61,17 @@ class Collections:
                 return True
             index -= 1
         return False
+
+    def split(self, spans: Sequence[tuple[int, int]]) -> dict[str, Any]:
+        """How many ``(start_ns, end_ns)`` samples had a collection inside, and the others.
+
+        ``with_collection``: their number; ``without_collection_ms``: a summary of the rest.
+        """
+        others = [end - start for start, end in spans if not self.inside(start, end)]
+        return {
+            "with_collection": len(spans) - len(others),
+            "without_collection_ms": summarize(ns_to_ms(others)),
+        }
 
 
 class Probe:

@@ -106,7 +106,6 @@ class PushReceiver:
         self._logged: set[str] = set()
         self._remotes: dict[str | None, bool] = {}
         """Sender address -> on the local network (see :meth:`_local`)."""
-        self._max_body_size = verifier.max_body_size
 
     @property
     def skew_estimate(self) -> float | None:
@@ -227,7 +226,7 @@ class PushReceiver:
                 # (the verifier refuses one too large).
                 return content.read_nowait()
             length = request.content_length
-            if length is not None and length > self._max_body_size:
+            if length is not None and length > self.verifier.max_body_size:
                 # Never read what no bridge sends (Home Assistant would take up to 16 MiB); the
                 # server discards the rest.
                 return self._too_large()

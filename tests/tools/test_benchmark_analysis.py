@@ -55,3 +55,12 @@ def test_in_turn_gives_every_order_once_per_cycle() -> None:
     # Each one comes right after each other one equally often over a cycle.
     pairs = [pair for order in cycle for pair in itertools.pairwise(order)]
     assert all(pairs.count(pair) == 2 for pair in itertools.permutations(names, 2))
+
+
+def test_split_counts_the_disturbed_samples_and_summarises_the_others() -> None:
+    collections = Collections([collection(10, 1)])
+    spans = [(int(9 * MS), int(12 * MS)), (int(1 * MS), int(2 * MS)), (int(3 * MS), int(5 * MS))]
+    split = collections.split(spans)
+    assert split["with_collection"] == 1
+    assert split["without_collection_ms"]["n"] == 2
+    assert split["without_collection_ms"]["max"] == 2.0

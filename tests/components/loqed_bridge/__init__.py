@@ -120,9 +120,15 @@ def signed(
     return body, {"TIMESTAMP": str(stamp), "HASH": digest, "Content-Type": "application/json"}
 
 
-async def post_signed(client: HaClient, bridge: EmulatedBridge, payload: dict[str, Any]) -> int:
+async def post_signed(
+    client: HaClient,
+    bridge: EmulatedBridge,
+    payload: dict[str, Any],
+    extra_headers: dict[str, str] | None = None,
+) -> int:
     """POST ``payload`` to our webhook, signed as ``bridge`` would; return the HTTP status."""
     body, headers = signed(bridge, payload)
+    headers.update(extra_headers or {})
     response = await client.post(f"/api/webhook/{WEBHOOK_ID}", data=body, headers=headers)
     return response.status
 

@@ -380,16 +380,14 @@ async def test_webhooks_that_start_motions_leave_no_request_behind(
     # Each of these arms the motion watch (the second one re-arms it). A timer copies the
     # context it is armed in, and Home Assistant keeps the request it is handling in one: the
     # watch must not keep the webhooks' requests (connection, headers, body) alive.
-    coordinator = init_integration.runtime_data
-    path = f"/api/webhook/{coordinator.registrar.webhook_id}"
+    path = f"/api/webhook/{init_integration.runtime_data.registrar.webhook_id}"
     for event_type in (
         "GO_TO_STATE_MANUAL_LOCK_REMOTE_LATCH",
         "GO_TO_STATE_MANUAL_UNLOCK_REMOTE_OPEN",
     ):
-        body, headers = signed(emulator, lock_payload(emulator, event_type, key_id=4))
+        payload = lock_payload(emulator, event_type, key_id=4)
         # One connection per webhook, closed after the answer, as a bridge does.
-        headers["Connection"] = "close"
-        assert (await ha_client.post(path, data=body, headers=headers)).status == 200
+        assert await post_signed(ha_client, emulator, payload, {"Connection": "close"}) == 200
     assert state_of(hass, ENTITY).state == "opening"
     await hass.async_block_till_done()
     gc.collect()
